@@ -1,0 +1,50 @@
+"""The unit of work: one connection, one transaction; nothing is kept unless commit() is called."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from monolith.repository import OrderRepository
+
+
+class UnitOfWork(Protocol):
+    orders: OrderRepository
+
+    async def __aenter__(self) -> UnitOfWork: ...
+
+    async def __aexit__(self, *exc_info: object) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+class SqlUnitOfWork:
+    def __init__(self, engine: AsyncEngine):
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
+
+    async def __aenter__(self) -> SqlUnitOfWork:
+        self._connection = await self._engine.connect()
+        await self._connection.begin()
+        self.orders = OrderRepository(self._connection)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self._connection is not None
+        try:
+            # Leaving without commit() (an exception, an early return) discards everything.
+            if self._connection.in_transaction():
+                await self._connection.rollback()
+        finally:
+            await self._connection.close()
+
+    async def commit(self) -> None:
+        assert self._connection is not None
+        await self._connection.commit()
+
+    async def rollback(self) -> None:
+        assert self._connection is not None
+        await self._connection.rollback()
