@@ -1,0 +1,149 @@
+"""`shopdemo`: run the three variants locally, with an embedded PostgreSQL, no Docker needed."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from shop.errors import InvalidRequest
+from shop.payment_provider import NO_FAULT, PaymentFault
+from shopdemo import postgres, stack
+from shopdemo.config import LauncherConfig
+from shopdemo.demo import run_demo
+from shopdemo.faults import apply_payment_fault
+from shopdemo.processes import log_tail
+from shopdemo.units import VARIANTS
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def _up(config: LauncherConfig, args: argparse.Namespace) -> int:
+    running = stack.up(config, args.variant, say)
+    say("")
+    for variant, url in running.items():
+        say(f"{variant:<14} {url}   (API docs: {url}/docs)")
+    say("\nStop everything with: shopdemo down")
+    return 0
+
+
+def _down(config: LauncherConfig, _: argparse.Namespace) -> int:
+    stack.down(config, say)
+    return 0
+
+
+def _status(config: LauncherConfig, args: argparse.Namespace) -> int:
+    if args.json:
+        print(json.dumps(stack.running_variants(config)))
+        return 0
+    units = stack.unit_records(config)
+    pg = postgres.running_embedded(config.pg_data)
+    say(f"postgres  {'running, pid ' + str(pg.pid) if pg else 'not running (embedded)'}")
+    if not units:
+        say("no unit started; run `shopdemo up`")
+    for name, (record, url, alive) in units.items():
+        say(f"{name:<14} {'up  ' if alive else 'DOWN'} pid {record.pid:<8} {url}")
+    return 0
+
+
+def _logs(config: LauncherConfig, args: argparse.Namespace) -> int:
+    path = config.logs / f"{args.name}.log"
+    if not path.exists():
+        known = sorted(p.stem for p in config.logs.glob("*.log")) if config.logs.exists() else []
+        raise stack.LauncherError(
+            f"no log for {args.name!r}; known: {', '.join(known) or 'none (run shopdemo up)'}"
+        )
+    say(log_tail(path, args.lines))
+    if args.follow:
+        _follow(path)
+    return 0
+
+
+def _follow(path: Path) -> None:
+    with open(path, errors="replace") as log:
+        log.seek(0, 2)
+        try:
+            while True:
+                line = log.readline()
+                if line:
+                    sys.stdout.write(line)
+                    sys.stdout.flush()
+                else:
+                    time.sleep(0.2)
+        except KeyboardInterrupt:
+            pass
+
+
+def _fault(config: LauncherConfig, args: argparse.Namespace) -> int:
+    if args.target == "clear":
+        fault = NO_FAULT
+    else:
+        fault = PaymentFault(latency_ms=args.latency_ms, failure_rate=args.failure_rate)
+    apply_payment_fault(stack.running_variants(config), fault, say)
+    return 0
+
+
+def _demo(config: LauncherConfig, args: argparse.Namespace) -> int:
+    running = stack.up(config, args.variant, say)
+    say("")
+    results = run_demo(running, say)
+    say("\nThe stack is still running: try the URLs above, or stop it with `shopdemo down`.")
+    return 0 if any(r.order_status == "CONFIRMED" for r in results) else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shopdemo", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def variant_option(command: argparse.ArgumentParser) -> None:
+        command.add_argument(
+            "--variant",
+            action="append",
+            choices=list(VARIANTS),
+            help="start only this variant (repeatable; default: all)",
+        )
+
+    up = commands.add_parser("up", help="start PostgreSQL and the variants in the background")
+    variant_option(up)
+    up.set_defaults(run=_up)
+    commands.add_parser("down", help="stop everything `up` started").set_defaults(run=_down)
+    status = commands.add_parser("status", help="what is running")
+    status.add_argument("--json", action="store_true", help="variant name -> base URL, as JSON")
+    status.set_defaults(run=_status)
+    logs = commands.add_parser("logs", help="show a unit's log (or postgres)")
+    logs.add_argument("name")
+    logs.add_argument("-n", "--lines", type=int, default=100)
+    logs.add_argument("-f", "--follow", action="store_true")
+    logs.set_defaults(run=_logs)
+    fault = commands.add_parser("fault", help="set or clear the payment fault on every variant")
+    fault_targets = fault.add_subparsers(dest="target", required=True)
+    payment = fault_targets.add_parser("payment", help="slow down and/or break the card processor")
+    payment.add_argument("--latency-ms", type=int, default=0, help="added to every charge")
+    payment.add_argument(
+        "--failure-rate", type=float, default=0.0, help="share of charges that fail, 0..1"
+    )
+    fault_targets.add_parser("clear", help="remove every payment fault")
+    fault.set_defaults(run=_fault)
+    demo = commands.add_parser(
+        "demo", help="start the stack and place a few orders on each variant"
+    )
+    variant_option(demo)
+    demo.set_defaults(run=_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(LauncherConfig.from_env(), args)
+    except (stack.LauncherError, postgres.PostgresError, InvalidRequest) as error:
+        print(f"shopdemo: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

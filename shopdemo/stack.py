@@ -1,0 +1,195 @@
+"""Bringing the local stack up and down: PostgreSQL, then each unit, then wait until ready."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable
+
+import httpx
+
+from shopdemo import postgres
+from shopdemo.config import LauncherConfig
+from shopdemo.processes import (
+    ProcessRecord,
+    is_alive,
+    log_tail,
+    port_is_free,
+    start_background,
+    stop,
+)
+from shopdemo.state import StackState, unit_password
+from shopdemo.units import VARIANTS, Unit, Variant
+
+READY_TIMEOUT_S = 60.0
+
+Say = Callable[[str], None]
+
+
+class LauncherError(RuntimeError):
+    pass
+
+
+def select_variants(names: Iterable[str] | None) -> list[Variant]:
+    names = list(names or VARIANTS)
+    unknown = [name for name in names if name not in VARIANTS]
+    if unknown:
+        raise LauncherError(
+            f"unknown variant(s) {', '.join(unknown)}; known: {', '.join(VARIANTS)}"
+        )
+    return [VARIANTS[name] for name in dict.fromkeys(names)]
+
+
+def up(config: LauncherConfig, variant_names: Iterable[str] | None, say: Say) -> dict[str, str]:
+    variants = select_variants(variant_names)
+    config.home.mkdir(parents=True, exist_ok=True)
+    state = StackState.load(config.state_file)
+    _check_ports(config, state, variants)
+    server = _ensure_postgres(config, state, say)
+    started: list[Unit] = []
+    try:
+        for variant in variants:
+            for unit in variant.units:
+                if _start_unit(config, state, server, unit, say):
+                    started.append(unit)
+        _wait_ready(config, state, started, say)
+    except BaseException:
+        # Leave nothing half-started: stop what this call started, keep what ran before.
+        for unit in started:
+            stop(state.units.pop(unit.name))
+            state.urls.pop(unit.name, None)
+        state.save(config.state_file)
+        raise
+    return running_variants(config)
+
+
+def _check_ports(config: LauncherConfig, state: StackState, variants: list[Variant]) -> None:
+    """Refuse before starting anything, so a taken port never leaves a half-started stack."""
+    for variant in variants:
+        for unit in variant.units:
+            record = state.units.get(unit.name)
+            if record is not None and is_alive(record):
+                continue
+            port = config.port_base + unit.port_offset
+            if not port_is_free(config.host, port):
+                raise LauncherError(
+                    f"{unit.name}: port {port} on {config.host} is already in use by another "
+                    "program; stop it, or choose other ports with SHOPDEMO_PORT_BASE"
+                )
+
+
+def _ensure_postgres(config: LauncherConfig, state: StackState, say: Say) -> postgres.ServerInfo:
+    external = postgres.external_from_env()
+    if external is not None:
+        state.postgres = {"mode": "external", "host": external.host, "port": external.port}
+        say(f"postgres: using the server at {external.host}:{external.port}")
+        return external
+    try:
+        server = postgres.start_embedded(
+            config.pg_data, config.pg_port, config.logs / "postgres.log", config.host
+        )
+    except postgres.PortInUseError as error:
+        raise LauncherError(str(error)) from None
+    state.postgres = {
+        "mode": "embedded",
+        "host": server.host,
+        "port": server.port,
+        "pid": server.pid,
+    }
+    state.save(config.state_file)
+    say(f"postgres: embedded server on {server.host}:{server.port} (pid {server.pid})")
+    return server
+
+
+def _start_unit(
+    config: LauncherConfig,
+    state: StackState,
+    server: postgres.ServerInfo,
+    unit: Unit,
+    say: Say,
+) -> bool:
+    record = state.units.get(unit.name)
+    if record is not None and is_alive(record):
+        say(f"{unit.name}: already running (pid {record.pid}) at {state.urls[unit.name]}")
+        return False
+    port = config.port_base + unit.port_offset
+    database_url = postgres.ensure_unit_database(
+        server, unit.database, unit_password(config.credentials_file, unit.database)
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "HOST": config.host,
+        "PORT": str(port),
+    }
+    log = config.logs / f"{unit.name}.log"
+    state.units[unit.name] = start_background(
+        unit.name, [sys.executable, "-m", unit.module], env, log, cwd=config.project_root
+    )
+    state.urls[unit.name] = f"http://{config.host}:{port}"
+    state.save(config.state_file)
+    say(f"{unit.name}: started (pid {state.units[unit.name].pid}), log {log}")
+    return True
+
+
+def _wait_ready(config: LauncherConfig, state: StackState, units: list[Unit], say: Say) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    with httpx.Client(timeout=2.0) as client:
+        for unit in units:
+            record, url = state.units[unit.name], state.urls[unit.name]
+            while not _is_ready(client, url):
+                if not is_alive(record):
+                    raise LauncherError(
+                        f"{unit.name} exited during start-up; its log ends with:\n"
+                        f"{log_tail(record.log)}"
+                    )
+                if time.monotonic() > deadline:
+                    raise LauncherError(
+                        f"{unit.name} was not ready after {READY_TIMEOUT_S:.0f} s at "
+                        f"{url}/readyz; its log ends with:\n{log_tail(record.log)}"
+                    )
+                time.sleep(0.1)
+            say(f"{unit.name}: ready at {url}")
+
+
+def _is_ready(client: httpx.Client, url: str) -> bool:
+    try:
+        return client.get(f"{url}/readyz").status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def down(config: LauncherConfig, say: Say) -> None:
+    state = StackState.load(config.state_file)
+    for name, record in list(state.units.items()):
+        if stop(record):
+            say(f"{name}: stopped (pid {record.pid})")
+        del state.units[name]
+        state.urls.pop(name, None)
+    # Only the embedded server lives in our folder; an external server is never touched.
+    if postgres.stop_embedded(config.pg_data):
+        say("postgres: embedded server stopped")
+    state.postgres = {}
+    if config.home.exists():
+        state.save(config.state_file)
+
+
+def running_variants(config: LauncherConfig) -> dict[str, str]:
+    """Variant name -> public base URL, for every variant whose units are all alive."""
+    state = StackState.load(config.state_file)
+    running = {}
+    for variant in VARIANTS.values():
+        records = [state.units.get(unit.name) for unit in variant.units]
+        if all(record is not None and is_alive(record) for record in records):
+            running[variant.name] = state.urls[variant.entry.name]
+    return running
+
+
+def unit_records(config: LauncherConfig) -> dict[str, tuple[ProcessRecord, str, bool]]:
+    """Unit name -> (process record, URL, alive), for `shopdemo status`."""
+    state = StackState.load(config.state_file)
+    return {
+        name: (record, state.urls.get(name, ""), is_alive(record))
+        for name, record in state.units.items()
+    }
