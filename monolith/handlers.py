@@ -83,9 +83,11 @@ async def place_order(
             await uow.rollback()
             return PlacedOrder(await _replay(new_unit_of_work, idempotency_key, fingerprint), True)
         order.timeline.append(TimelineEntry(Step.VALIDATED, UNIT, order.created_at))
-        await uow.orders.add_lines(order.order_id, priced.lines)
-
+        # Lock the stock rows before the order lines reference them: the lines' foreign key
+        # takes a share lock on the product rows, and taking it first would deadlock two
+        # orders for the same product.
         stock = await uow.orders.lock_stock([line.sku for line in priced.lines])
+        await uow.orders.add_lines(order.order_id, priced.lines)
         shortage = _first_shortage(priced.lines, stock)
         if shortage is not None:
             order.step(Step.STOCK_REJECTED, shortage.message)

@@ -97,12 +97,16 @@ class OrderRepository:
         )
 
     async def lock_stock(self, skus: list[str]) -> dict[str, int]:
-        """Lock the stock rows in a fixed order (by SKU) so two orders never deadlock."""
+        """Lock the stock rows in a fixed order (by SKU) so two orders never deadlock.
+
+        NO KEY UPDATE: the strongest lock the stock update needs, and one that
+        does not block foreign-key checks of other orders' lines.
+        """
         rows = await self._db.execute(
             select(products.c.sku, products.c.stock)
             .where(products.c.sku.in_(skus))
             .order_by(products.c.sku)
-            .with_for_update()
+            .with_for_update(key_share=True)
         )
         return {row.sku: row.stock for row in rows}
 

@@ -121,7 +121,15 @@ def stop_embedded(data_dir: Path, timeout: float = 30) -> bool:
             return False
         pid = int(lines[0])
         stopped, output = _run(
-            "pg_ctl", "stop", "-D", str(data_dir), "-m", "fast", "-w", "-t", str(round(timeout)),
+            "pg_ctl",
+            "stop",
+            "-D",
+            str(data_dir),
+            "-m",
+            "fast",
+            "-w",
+            "-t",
+            str(round(timeout)),
             timeout=timeout + 10,
         )
         if not stopped and _is_postmaster_of(pid, data_dir):
@@ -353,15 +361,21 @@ def _initdb(data_dir: Path, password: str) -> None:
         _give_to_server_user(Path(password_file.name))
         succeeded, output = _run(
             "initdb",
-            "-D", str(data_dir),
-            "--username", ADMIN_USER,
-            "--pwfile", password_file.name,
-            "--encoding", "UTF8",
+            "-D",
+            str(data_dir),
+            "--username",
+            ADMIN_USER,
+            "--pwfile",
+            password_file.name,
+            "--encoding",
+            "UTF8",
             # The C locale exists everywhere; a missing system locale would make initdb fail.
             "--no-locale",
-            "--auth-host", "scram-sha-256",
+            "--auth-host",
+            "scram-sha-256",
             # Only the server user can enter the socket directory, so trust is local to it.
-            "--auth-local", "trust",
+            "--auth-local",
+            "trust",
             timeout=120,
         )
     if not succeeded:
@@ -399,20 +413,29 @@ def _short_socket_dir(data_dir: Path) -> Path:
 
 def _start_server(data_dir: Path, port: int, log_file: Path, host: str) -> None:
     server_options = [
-        "-c", f"listen_addresses={host}",
-        "-p", str(port),
-        "-k", str(_socket_dir(data_dir, port)),
+        "-c",
+        f"listen_addresses={host}",
+        "-p",
+        str(port),
+        "-k",
+        str(_socket_dir(data_dir, port)),
     ]
     for name, value in DEMO_SETTINGS.items():
         server_options += ["-c", f"{name}={value}"]
     # pg_ctl -w notices at once if the server dies while starting; pg_ctl detaches the server
     # into its own session, so it outlives this process and the terminal's Ctrl-C.
     succeeded, output = _run(
-        "pg_ctl", "start",
-        "-D", str(data_dir),
-        "-l", str(log_file),
-        "-w", "-t", str(STARTUP_TIMEOUT_SECONDS),
-        "-o", shlex.join(server_options),
+        "pg_ctl",
+        "start",
+        "-D",
+        str(data_dir),
+        "-l",
+        str(log_file),
+        "-w",
+        "-t",
+        str(STARTUP_TIMEOUT_SECONDS),
+        "-o",
+        shlex.join(server_options),
         timeout=STARTUP_TIMEOUT_SECONDS + 10,
     )
     if not succeeded:

@@ -38,7 +38,9 @@ def test_the_catalog_lists_every_seeded_product_with_integer_prices(client):
 
 def test_a_good_order_is_confirmed_charged_shipped_and_its_timeline_is_shown(client):
     before = stock(client)["TSHIRT-BLK-M"]
-    body = order_body([{"sku": "TSHIRT-BLK-M", "quantity": 2}, {"sku": "STICKER-PACK", "quantity": 1}])
+    body = order_body(
+        [{"sku": "TSHIRT-BLK-M", "quantity": 2}, {"sku": "STICKER-PACK", "quantity": 1}]
+    )
     placed = place(client, body)
     assert answered(placed, 201), placed.response.text
     order = client.get(f"/orders/{placed.order['id']}").json()
@@ -115,7 +117,9 @@ def test_bad_input_gets_a_clear_4xx_and_takes_no_stock(client, body):
 
 
 def test_malformed_json_and_a_wrong_content_type_get_clear_4xx(client):
-    broken = client.post("/orders", content=b'{"items": [', headers={"Content-Type": "application/json"})
+    broken = client.post(
+        "/orders", content=b'{"items": [', headers={"Content-Type": "application/json"}
+    )
     assert broken.status_code == 422 and "not valid JSON" in broken.json()["detail"]
     wrong = client.post("/orders", content=b"sku=BOOK-DDD", headers={"Content-Type": "text/plain"})
     assert wrong.status_code == 415 and "application/json" in wrong.json()["detail"]
