@@ -38,6 +38,17 @@ class StoredOrder:
     request_fingerprint: str | None
 
 
+# Statements built once: SQLAlchemy caches their compiled form, and every call only
+# binds new parameters (a .values(...) with literals would be compiled per call).
+_claim = (
+    insert(orders).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(orders.c.id)
+)
+_add_line = insert(order_lines)
+_add_payment = insert(payments)
+_add_shipment = insert(shipments)
+_add_notification = insert(notifications)
+_add_timeline_entry = insert(order_timeline)
+_finish = update(orders).where(orders.c.id == bindparam("b_id"))
 _take_stock = (
     update(products)
     .where(products.c.sku == bindparam("b_sku"))
@@ -63,37 +74,31 @@ class OrderRepository:
         A concurrent request with the same key waits here on the unique index
         until the first one commits, then sees the conflict.
         """
-        statement = (
-            insert(orders)
-            .values(
-                id=order_id,
-                customer_id=customer_id,
-                status=OrderStatus.PENDING.value,
-                total_cents=total_cents,
-                idempotency_key=idempotency_key,
-                request_fingerprint=fingerprint,
-                created_at=now,
-                updated_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(orders.c.id)
-        )
-        return (await self._db.execute(statement)).first() is not None
+        row = {
+            "id": order_id,
+            "customer_id": customer_id,
+            "status": OrderStatus.PENDING.value,
+            "total_cents": total_cents,
+            "idempotency_key": idempotency_key,
+            "request_fingerprint": fingerprint,
+            "created_at": now,
+            "updated_at": now,
+        }
+        return (await self._db.execute(_claim, row)).first() is not None
 
     async def add_lines(self, order_id: uuid.UUID, lines: tuple[PricedLine, ...]) -> None:
         await self._db.execute(
-            insert(order_lines).values(
-                [
-                    {
-                        "order_id": order_id,
-                        "sku": line.sku,
-                        "name": line.name,
-                        "quantity": line.quantity,
-                        "unit_price_cents": line.unit_price_cents,
-                    }
-                    for line in lines
-                ]
-            )
+            _add_line,
+            [
+                {
+                    "order_id": order_id,
+                    "sku": line.sku,
+                    "name": line.name,
+                    "quantity": line.quantity,
+                    "unit_price_cents": line.unit_price_cents,
+                }
+                for line in lines
+            ],
         )
 
     async def lock_stock(self, skus: list[str]) -> dict[str, int]:
@@ -117,32 +122,37 @@ class OrderRepository:
 
     async def add_payment(self, order_id: uuid.UUID, payment: PaymentView, now: datetime) -> None:
         await self._db.execute(
-            payments.insert().values(
-                id=uuid.uuid4(),
-                order_id=order_id,
-                status=payment.status,
-                amount_cents=payment.amount_cents,
-                provider_reference=payment.provider_reference,
-                created_at=now,
-            )
+            _add_payment,
+            {
+                "id": uuid.uuid4(),
+                "order_id": order_id,
+                "status": payment.status,
+                "amount_cents": payment.amount_cents,
+                "provider_reference": payment.provider_reference,
+                "created_at": now,
+            },
         )
 
     async def add_shipment(
         self, order_id: uuid.UUID, shipment: ShipmentView, now: datetime
     ) -> None:
         await self._db.execute(
-            shipments.insert().values(
-                id=shipment.id, order_id=order_id, status=shipment.status, created_at=now
-            )
+            _add_shipment,
+            {"id": shipment.id, "order_id": order_id, "status": shipment.status, "created_at": now},
         )
 
     async def add_notification(
         self, order_id: uuid.UUID, channel: str, message: str, now: datetime
     ) -> None:
         await self._db.execute(
-            notifications.insert().values(
-                id=uuid.uuid4(), order_id=order_id, channel=channel, message=message, created_at=now
-            )
+            _add_notification,
+            {
+                "id": uuid.uuid4(),
+                "order_id": order_id,
+                "channel": channel,
+                "message": message,
+                "created_at": now,
+            },
         )
 
     async def finish(
@@ -155,24 +165,28 @@ class OrderRepository:
         reason: str | None = None,
     ) -> None:
         await self._db.execute(
-            order_timeline.insert().values(
-                [
-                    {
-                        "order_id": order_id,
-                        "seq": seq,
-                        "step": entry.step,
-                        "service": entry.service,
-                        "at": entry.at,
-                        "detail": entry.detail,
-                    }
-                    for seq, entry in enumerate(timeline)
-                ]
-            )
+            _add_timeline_entry,
+            [
+                {
+                    "order_id": order_id,
+                    "seq": seq,
+                    "step": entry.step,
+                    "service": entry.service,
+                    "at": entry.at,
+                    "detail": entry.detail,
+                }
+                for seq, entry in enumerate(timeline)
+            ],
         )
         await self._db.execute(
-            update(orders)
-            .where(orders.c.id == order_id)
-            .values(status=status.value, reason_code=reason_code, reason=reason, updated_at=now)
+            _finish,
+            {
+                "b_id": order_id,
+                "status": status.value,
+                "reason_code": reason_code,
+                "reason": reason,
+                "updated_at": now,
+            },
         )
 
     async def find_by_idempotency_key(self, key: str) -> StoredOrder | None:
