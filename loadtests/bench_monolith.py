@@ -10,6 +10,7 @@ not pass or fail on a noisy machine.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import platform
@@ -22,6 +23,7 @@ from pathlib import Path
 from loadtests.footprint import cpu_seconds, proportional_memory_bytes
 from loadtests.httpload import LoadResult, Request, run_closed_loop_sync
 from loadtests.raw_order_transaction import run_raw_ceiling
+from monolith.schema import prepare_database
 from shop.catalog import CATALOG
 from shopdemo import postgres, stack
 from shopdemo.config import LauncherConfig
@@ -128,20 +130,7 @@ def _measure(config: LauncherConfig, url: str, args: argparse.Namespace) -> int:
 
 
 def _create_monolith_schema(database_url: str) -> None:
-    import asyncio
-
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    from monolith.schema import prepare_database
-
-    async def create() -> None:
-        engine = create_async_engine(database_url)
-        try:
-            await prepare_database(engine)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(create())
+    asyncio.run(prepare_database(database_url))
 
 
 def _report(args, raw, http: LoadResult, cpu_used: float, memory: dict[str, int]) -> None:

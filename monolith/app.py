@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
 
 from monolith import handlers
 from monolith.config import UNIT, Settings
@@ -20,31 +20,34 @@ from service_kit.json_body import read_json_body
 from service_kit.metrics import Metrics, install_metrics
 from service_kit.openapi import ORDER_REQUEST_BODY
 from service_kit.payment_admin import payment_fault_router
+from service_kit.sql import psycopg_conninfo
 from shop.order_request import parse_idempotency_key, parse_order_id, parse_order_request
 from shop.payment_provider import SimulatedCardProcessor
 
 
 def create_app(settings: Settings, processor: SimulatedCardProcessor | None = None) -> FastAPI:
-    engine = create_async_engine(
-        settings.database_url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_pool_size,
-        pool_pre_ping=False,
+    pool = AsyncConnectionPool(
+        psycopg_conninfo(settings.database_url),
+        min_size=settings.db_pool_size,
+        max_size=settings.db_pool_size,
+        kwargs={"row_factory": dict_row},
+        open=False,
     )
     processor = processor or SimulatedCardProcessor()
     metrics = Metrics(UNIT)
     state = {"ready": False}
 
     def new_unit_of_work() -> SqlUnitOfWork:
-        return SqlUnitOfWork(engine)
+        return SqlUnitOfWork(pool)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await prepare_database(engine)
+        await prepare_database(settings.database_url)
+        await pool.open(wait=True)
         state["ready"] = True
         yield
         state["ready"] = False
-        await engine.dispose()
+        await pool.close()
 
     app = FastAPI(
         title="Shop: monolith",
@@ -89,8 +92,8 @@ def create_app(settings: Settings, processor: SimulatedCardProcessor | None = No
         if not state["ready"]:
             return JSONResponse({"status": "starting", "unit": UNIT}, status_code=503)
         try:
-            async with engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            async with pool.connection(timeout=2) as connection:
+                await connection.execute("SELECT 1")
         except Exception as error:  # any database failure means: do not send traffic here
             return JSONResponse(
                 {"status": "database unavailable", "unit": UNIT, "error": str(error)[:200]},

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from monolith.tables import metadata, products
 from shop.catalog import CATALOG
@@ -13,7 +14,16 @@ from shop.catalog import CATALOG
 _SCHEMA_LOCK = 0x5E0_0001
 
 
-async def prepare_database(engine: AsyncEngine) -> None:
+async def prepare_database(database_url: str) -> None:
+    """Idempotent: safe on every start, and when several start at once."""
+    engine = create_async_engine(database_url, poolclass=NullPool)
+    try:
+        await _create_and_seed(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _create_and_seed(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
         await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
         await connection.run_sync(metadata.create_all)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from psycopg import AsyncConnection
+from psycopg.pq import TransactionStatus
+from psycopg_pool import AsyncConnectionPool
 
 from monolith.repository import OrderRepository
 
@@ -22,13 +24,13 @@ class UnitOfWork(Protocol):
 
 
 class SqlUnitOfWork:
-    def __init__(self, engine: AsyncEngine):
-        self._engine = engine
+    def __init__(self, pool: AsyncConnectionPool):
+        self._pool = pool
         self._connection: AsyncConnection | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
-        self._connection = await self._engine.connect()
-        await self._connection.begin()
+        # psycopg opens a transaction implicitly at the first statement.
+        self._connection = await self._pool.getconn()
         self.orders = OrderRepository(self._connection)
         return self
 
@@ -36,10 +38,11 @@ class SqlUnitOfWork:
         assert self._connection is not None
         try:
             # Leaving without commit() (an exception, an early return) discards everything.
-            if self._connection.in_transaction():
+            if self._connection.info.transaction_status != TransactionStatus.IDLE:
                 await self._connection.rollback()
         finally:
-            await self._connection.close()
+            await self._pool.putconn(self._connection)
+            self._connection = None
 
     async def commit(self) -> None:
         assert self._connection is not None
