@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ def pg_server(tmp_path_factory) -> Iterator[postgres.ServerInfo]:
         yield postgres.start_embedded(data, free_port(), home / "postgres.log")
     finally:
         postgres.stop_embedded(data)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,8 @@ def stack_env(home: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory) -> Iterator[Stack]:
-    env = stack_env(tmp_path_factory.mktemp("stack"))
+    home = tmp_path_factory.mktemp("stack")
+    env = stack_env(home)
     try:
         started = run_shopdemo(env, "up", timeout=180)
         assert started.returncode == 0, started.stdout + started.stderr
@@ -72,3 +75,4 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     finally:
         stopped = run_shopdemo(env, "down")
         assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+        shutil.rmtree(home, ignore_errors=True)
