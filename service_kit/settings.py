@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 
 class ConfigError(RuntimeError):
@@ -38,3 +39,23 @@ def env_int(
 
 def environment() -> Mapping[str, str]:
     return os.environ
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """What every unit with a database reads: the same names locally, in compose and in k8s."""
+
+    database_url: str  # DATABASE_URL: postgresql+psycopg://user:password@host:port/database
+    host: str  # HOST
+    port: int  # PORT
+    db_pool_size: int  # DB_POOL_SIZE: connections kept open to PostgreSQL
+
+    @staticmethod
+    def read(env: Mapping[str, str], default_port: int) -> dict[str, object]:
+        """The common fields, for a unit's own from_env to extend."""
+        return {
+            "database_url": env_str(env, "DATABASE_URL"),
+            "host": env_str(env, "HOST", "127.0.0.1"),
+            "port": env_int(env, "PORT", default_port, minimum=1, maximum=65535),
+            "db_pool_size": env_int(env, "DB_POOL_SIZE", 10, minimum=1, maximum=200),
+        }
