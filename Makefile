@@ -26,7 +26,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 bench: install
-	$(BIN)/python -m loadtests.bench_monolith
+	$(BIN)/python -m loadtests.bench
 
 down: install
 	$(BIN)/shopdemo down

@@ -1,10 +1,11 @@
-"""`make bench`: the monolith's orders/s and latency next to the raw ceiling, in one run.
+"""`make bench`: each variant's orders/s and latency, next to the raw ceiling, in one run.
 
-Starts its own embedded PostgreSQL and monolith (in a temporary folder, on free
-ports), measures the raw order transaction issued directly with psycopg, then
-the monolith over HTTP at the same concurrency, prints the figures and the
-ratio, and stops everything it started. A benchmark prints figures; it does
-not pass or fail on a noisy machine.
+Starts its own embedded PostgreSQL and the variants (in a temporary folder, on
+free ports), measures the monolith's order transaction issued directly with
+psycopg (the raw ceiling), then each variant over HTTP at the same
+concurrency, one after another, and prints the figures, the ratios and each
+variant's memory. It stops everything it started. A benchmark prints figures;
+it does not pass or fail on a noisy machine.
 """
 
 from __future__ import annotations
@@ -18,20 +19,23 @@ import random
 import socket
 import tempfile
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 from loadtests.footprint import cpu_seconds, proportional_memory_bytes
-from loadtests.httpload import LoadResult, Request, run_closed_loop_sync
-from loadtests.raw_order_transaction import run_raw_ceiling
+from loadtests.httpload import Request, run_closed_loop_sync
+from loadtests.raw_order_transaction import RawResult, run_raw_ceiling
 from monolith.schema import prepare_database
 from shop.catalog import CATALOG
 from shopdemo import postgres, stack
 from shopdemo.config import LauncherConfig
 from shopdemo.state import StackState, unit_password
+from shopdemo.units import VARIANTS
 
 TARGET_RATIO = 0.5
 # Plentiful products only: the benchmark measures throughput, not rejections.
 _SKUS = [p.sku for p in CATALOG if not p.scarce]
+_MIB = 1024 * 1024
 
 
 def order_lines(seed: int) -> list[tuple[str, int]]:
@@ -53,14 +57,42 @@ def order_request(seq: int) -> Request:
     )
 
 
+@dataclass(frozen=True)
+class Figures:
+    label: str
+    orders_per_s: float
+    p50_s: float
+    p99_s: float
+    cpu_ms_per_order: float | None = None
+    memory_bytes: int | None = None
+    note: str = ""
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:8.2f}"
+def _free_port_base() -> int:
+    """A base whose every unit port (base + offset) is free."""
+    offsets = [u.port_offset for v in VARIANTS.values() for u in v.units] + [
+        v.public_offset for v in VARIANTS.values()
+    ]
+    for _ in range(100):
+        base = random.randrange(20000, 40000, 10)
+        if all(_is_free(base + offset) for offset in offsets + [111, 112, 113, 114]):
+            return base
+    raise RuntimeError("no free block of ports")
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _percentile(values: list[float], p: float) -> float:
@@ -70,101 +102,109 @@ def _percentile(values: list[float], p: float) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--concurrency", type=int, default=8, help="clients in flight (both runs)")
+    parser.add_argument("--concurrency", type=int, default=8, help="clients in flight (every run)")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds measured per run")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds before measuring")
+    parser.add_argument(
+        "--variant", action="append", choices=list(VARIANTS), help="default: every variant"
+    )
     args = parser.parse_args(argv)
+    variants = args.variant or list(VARIANTS)
 
     with tempfile.TemporaryDirectory(prefix="shopdemo-bench-") as home:
         config = LauncherConfig(
-            home=Path(home),
-            host="127.0.0.1",
-            port_base=_free_port_base(),
-            pg_port=_free_port(),
+            home=Path(home), host="127.0.0.1", port_base=_free_port_base(), pg_port=_free_port()
         )
         quiet = lambda _message: None  # noqa: E731 - the bench prints only its figures
         try:
-            urls = stack.up(config, ["monolith"], quiet)
-            return _measure(config, urls["monolith"], args)
+            urls = stack.up(config, variants, quiet)
+            figures = [_raw_ceiling(config, args)]
+            figures += [_load_variant(config, name, urls[name], args) for name in variants]
+            server = postgres.running_embedded(config.pg_data)
+            pg_memory = proportional_memory_bytes([server.pid]) if server and server.pid else 0
         finally:
             stack.down(config, quiet)
+    _report(args, figures, pg_memory)
+    return 0
 
 
-def _free_port_base() -> int:
-    port = _free_port()
-    return port - 1  # the monolith listens on base + 1
-
-
-def _measure(config: LauncherConfig, url: str, args: argparse.Namespace) -> int:
-    state = StackState.load(config.state_file)
+def _raw_ceiling(config: LauncherConfig, args: argparse.Namespace) -> Figures:
     server = postgres.running_embedded(config.pg_data)
     assert server is not None
-    raw_url = postgres.ensure_unit_database(
+    url = postgres.ensure_unit_database(
         server, "bench_raw", unit_password(config.credentials_file, "bench_raw")
     )
-    _create_monolith_schema(raw_url)
-
-    raw = run_raw_ceiling(
-        raw_url.replace("+psycopg", ""),
-        order_lines,
-        args.concurrency,
-        args.duration,
-        args.warmup,
+    asyncio.run(prepare_database(url))
+    raw: RawResult = run_raw_ceiling(
+        url.replace("+psycopg", ""), order_lines, args.concurrency, args.duration, args.warmup
+    )
+    return Figures(
+        "raw order transaction (psycopg)",
+        raw.throughput(),
+        _percentile(raw.latencies_s, 50),
+        _percentile(raw.latencies_s, 99),
     )
 
-    monolith_pid = state.units["monolith"].pid
-    pg_pid = server.pid
-    assert pg_pid is not None
-    cpu_before = cpu_seconds([monolith_pid])
+
+def _load_variant(
+    config: LauncherConfig, variant: str, url: str, args: argparse.Namespace
+) -> Figures:
+    state = StackState.load(config.state_file)
+    pids = [state.units[unit.name].pid for unit in VARIANTS[variant].units]
+    cpu_before = cpu_seconds(pids)
     host, port = url.removeprefix("http://").split(":")
     http = run_closed_loop_sync(
         host, int(port), order_request, args.concurrency, args.duration, args.warmup
     )
-    cpu_used = cpu_seconds([monolith_pid]) - cpu_before
-    memory = {
-        "monolith": proportional_memory_bytes([monolith_pid]),
-        "postgres": proportional_memory_bytes([pg_pid]),
-    }
-    _report(args, raw, http, cpu_used, memory)
-    return 0
-
-
-def _create_monolith_schema(database_url: str) -> None:
-    asyncio.run(prepare_database(database_url))
-
-
-def _report(args, raw, http: LoadResult, cpu_used: float, memory: dict[str, int]) -> None:
+    cpu_used = cpu_seconds(pids) - cpu_before
     ok = http.statuses.get(201, 0)
-    other = {status: n for status, n in http.statuses.items() if status != 201}
-    monolith_rate = ok / http.duration_s
-    raw_rate = raw.throughput()
-    mib = 1024 * 1024
+    others = {status: n for status, n in http.statuses.items() if status != 201}
+    note = f"non-201: {others} {dict(http.errors)}" if others or http.errors else ""
+    return Figures(
+        f"{variant} POST /orders (HTTP)",
+        ok / http.duration_s,
+        http.percentile(50),
+        http.percentile(99),
+        cpu_used / ok * 1000 if ok else None,
+        proportional_memory_bytes(pids),
+        note,
+    )
+
+
+def _report(args: argparse.Namespace, figures: list[Figures], pg_memory: int) -> None:
     print(
-        f"monolith benchmark: {os.cpu_count()} cores, {platform.python_implementation()} "
+        f"benchmark: {os.cpu_count()} cores, {platform.python_implementation()} "
         f"{platform.python_version()}, concurrency {args.concurrency}, "
-        f"{args.duration:g} s measured after {args.warmup:g} s warm-up, "
+        f"{args.duration:g} s measured after {args.warmup:g} s warm-up per run, "
         "embedded PostgreSQL with fsync on"
     )
-    print(f"{'':34}{'orders/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
     print(
-        f"{'raw order transaction (psycopg)':34}{raw_rate:10.1f}"
-        f"{_ms(_percentile(raw.latencies_s, 50)):>10}{_ms(_percentile(raw.latencies_s, 99)):>10}"
+        f"{'':36}{'orders/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms/order':>14}{'memory MiB':>12}"
     )
+    for f in figures:
+        cpu = f"{f.cpu_ms_per_order:.2f}" if f.cpu_ms_per_order is not None else "-"
+        memory = f"{f.memory_bytes / _MIB:.0f}" if f.memory_bytes is not None else "-"
+        print(
+            f"{f.label:36}{f.orders_per_s:10.1f}{f.p50_s * 1000:9.2f}{f.p99_s * 1000:9.2f}"
+            f"{cpu:>14}{memory:>12}"
+        )
+        if f.note:
+            print(f"    {f.note}")
+    by_label = {f.label.split()[0]: f for f in figures}
+    raw, monolith = by_label.get("raw"), by_label.get("monolith")
+    if raw and monolith and raw.orders_per_s:
+        ratio = monolith.orders_per_s / raw.orders_per_s
+        verdict = "meets" if ratio >= TARGET_RATIO else "misses"
+        print(f"monolith / raw ceiling: {ratio:.2f} ({verdict} the target of {TARGET_RATIO:.2f})")
+    distributed = by_label.get("distributed")
+    if monolith and distributed and monolith.orders_per_s:
+        print(
+            f"distributed / monolith: {distributed.orders_per_s / monolith.orders_per_s:.2f} "
+            f"of the throughput, {distributed.p99_s / monolith.p99_s:.1f}x the p99"
+        )
     print(
-        f"{'monolith POST /orders (HTTP)':34}{monolith_rate:10.1f}"
-        f"{_ms(http.percentile(50)):>10}{_ms(http.percentile(99)):>10}"
-    )
-    ratio = monolith_rate / raw_rate if raw_rate else 0.0
-    verdict = "meets" if ratio >= TARGET_RATIO else "misses"
-    print(f"ratio monolith / raw: {ratio:.2f} ({verdict} the target of {TARGET_RATIO:.2f})")
-    if other or http.errors:
-        print(f"non-201 answers: {dict(other)}, transport errors: {dict(http.errors)}")
-    if ok:
-        print(f"monolith CPU per order: {cpu_used / (ok + 0.0) * 1000:.2f} ms")
-    print(
-        f"resident memory (PSS): monolith {memory['monolith'] / mib:.0f} MiB, "
-        f"postgres {memory['postgres'] / mib:.0f} MiB, "
-        f"stack {(memory['monolith'] + memory['postgres']) / mib:.0f} MiB"
+        f"memory is PSS (shared pages split between the processes that map them); "
+        f"PostgreSQL, shared by every variant: {pg_memory / _MIB:.0f} MiB"
     )
 
 

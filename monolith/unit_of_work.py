@@ -1,14 +1,13 @@
-"""The unit of work: one connection, one transaction; nothing is kept unless commit() is called."""
+"""The monolith's unit of work: the shared one, with the order repository as `orders`."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from psycopg import AsyncConnection
-from psycopg.pq import TransactionStatus
 from psycopg_pool import AsyncConnectionPool
 
 from monolith.repository import OrderRepository
+from service_kit.unit_of_work import SqlUnitOfWork as _SqlUnitOfWork
 
 
 class UnitOfWork(Protocol):
@@ -23,31 +22,10 @@ class UnitOfWork(Protocol):
     async def rollback(self) -> None: ...
 
 
-class SqlUnitOfWork:
+class SqlUnitOfWork(_SqlUnitOfWork[OrderRepository]):
     def __init__(self, pool: AsyncConnectionPool):
-        self._pool = pool
-        self._connection: AsyncConnection | None = None
+        super().__init__(pool, OrderRepository)
 
-    async def __aenter__(self) -> SqlUnitOfWork:
-        # psycopg opens a transaction implicitly at the first statement.
-        self._connection = await self._pool.getconn()
-        self.orders = OrderRepository(self._connection)
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        assert self._connection is not None
-        try:
-            # Leaving without commit() (an exception, an early return) discards everything.
-            if self._connection.info.transaction_status != TransactionStatus.IDLE:
-                await self._connection.rollback()
-        finally:
-            await self._pool.putconn(self._connection)
-            self._connection = None
-
-    async def commit(self) -> None:
-        assert self._connection is not None
-        await self._connection.commit()
-
-    async def rollback(self) -> None:
-        assert self._connection is not None
-        await self._connection.rollback()
+    @property
+    def orders(self) -> OrderRepository:
+        return self.repository

@@ -8,9 +8,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from shop.errors import (
+    Conflict,
+    DependencyFailed,
     DomainError,
     IdempotencyKeyReused,
     InvalidRequest,
+    NotFound,
+    OrderInProgress,
     OrderNotFound,
     OutOfStock,
     PaymentDeclined,
@@ -27,6 +31,10 @@ _STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (PaymentDeclined, 402),
     # The card processor failed, not the request: a gateway error, and the order is FAILED.
     (PaymentProviderError, 502),
+    (DependencyFailed, 502),
+    (OrderInProgress, 409),
+    (NotFound, 404),
+    (Conflict, 409),
 )
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, Table, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
+
+from shop.catalog import CATALOG
 
 Seed = Callable[[AsyncConnection], Awaitable[None]]
 
@@ -30,3 +33,27 @@ async def prepare_schema(database_url: str, metadata: MetaData, seed: Seed | Non
                 await seed(connection)
     finally:
         await engine.dispose()
+
+
+def seed_catalog(products: Table) -> Seed:
+    """A seed that inserts the shared catalog into a unit's products table, once."""
+
+    async def seed(connection: AsyncConnection) -> None:
+        # Seed once: a restart must not reset stock that orders have taken.
+        await connection.execute(
+            insert(products)
+            .values(
+                [
+                    {
+                        "sku": p.sku,
+                        "name": p.name,
+                        "price_cents": p.price_cents,
+                        "stock": p.initial_stock,
+                    }
+                    for p in CATALOG
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["sku"])
+        )
+
+    return seed

@@ -17,8 +17,17 @@ _DIALECT = postgresql.psycopg.dialect()
 
 
 def compile_sql(statement: Executable) -> str:
-    """The statement as psycopg SQL with %(name)s placeholders, compiled once at import."""
-    return str(statement.compile(dialect=_DIALECT))
+    """The statement as psycopg SQL with %(name)s placeholders, compiled once at import.
+
+    Values written into the statement (`.values(status="X")`) become parameters that
+    SQLAlchemy would fill in but psycopg never sees, so they are refused here: use
+    bindparam() and pass the value when executing.
+    """
+    compiled = statement.compile(dialect=_DIALECT)
+    embedded = sorted(name for name, value in compiled.params.items() if value is not None)
+    if embedded:
+        raise ValueError(f"values {embedded} are embedded in the statement; use bindparam()")
+    return str(compiled)
 
 
 def psycopg_conninfo(database_url: str) -> str:

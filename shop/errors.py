@@ -66,3 +66,27 @@ class PaymentProviderError(DomainError):
     """A technical failure of the (simulated) card processor, not a decline."""
 
     code = "payment_provider_error"
+
+
+class DependencyFailed(DomainError):
+    """A service this one depends on failed or did not answer in time (distributed variant)."""
+
+    code = "dependency_failed"
+
+
+class OrderInProgress(DomainError):
+    """A retry arrived while the first request with the same Idempotency-Key still runs."""
+
+    code = "order_in_progress"
+
+
+class NotFound(DomainError):
+    """A resource a service was asked about does not exist."""
+
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """The request does not fit the resource's current state (e.g. releasing twice)."""
+
+    code = "conflict"

@@ -71,7 +71,7 @@ def parse_order_request(raw: Any) -> OrderRequest:
             raise InvalidRequest(f"{name} is required", field=name)
     return OrderRequest(
         customer_id=_customer_id(raw["customer_id"]),
-        lines=_lines(raw["items"]),
+        lines=parse_lines(raw["items"]),
         payment_token=_payment_token(raw["payment_token"]),
     )
 
@@ -108,7 +108,8 @@ def _payment_token(value: Any) -> str:
     return value
 
 
-def _lines(value: Any) -> tuple[RequestedLine, ...]:
+def parse_lines(value: Any) -> tuple[RequestedLine, ...]:
+    """The items of an order: also what services pass each other in the distributed variant."""
     if not isinstance(value, list):
         raise InvalidRequest(
             'items must be a list such as [{"sku": "MUG-LOGO", "quantity": 1}]', field="items"
@@ -168,15 +169,19 @@ def _line(index: int, item: Any) -> RequestedLine:
     return RequestedLine(sku=sku, quantity=quantity)
 
 
-def parse_order_id(value: str) -> uuid.UUID:
+def parse_uuid(value: str, field: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)
     except ValueError:
         raise InvalidRequest(
-            f"order id {value[:60]!r} is not a valid id; order ids are UUIDs such as "
+            f"{field.replace('_', ' ')} {value[:60]!r} is not a valid id; ids are UUIDs such as "
             "0b6e4d1c-9f3a-4a57-9c1e-2d1f6f0c8a11",
-            field="order_id",
+            field=field,
         ) from None
+
+
+def parse_order_id(value: str) -> uuid.UUID:
+    return parse_uuid(value, "order_id")
 
 
 def parse_idempotency_key(value: str | None) -> str | None:

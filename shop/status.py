@@ -30,10 +30,15 @@ class Step(StrEnum):
     PAYMENT_FAILED = "payment_failed"
     PAYMENT_REFUNDED = "payment_refunded"
     SHIPMENT_CREATED = "shipment_created"
+    SHIPMENT_CANCELLED = "shipment_cancelled"
     CUSTOMER_NOTIFIED = "customer_notified"
     CONFIRMED = "confirmed"
     REJECTED = "rejected"
     FAILED = "failed"
+    # Distributed variant: what the order service saw go wrong.
+    NOTIFICATION_FAILED = "notification_failed"
+    COMPENSATION_FAILED = "compensation_failed"
+    SERVICE_UNAVAILABLE = "service_unavailable"
 
 
 _ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {

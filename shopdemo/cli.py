@@ -14,7 +14,9 @@ from shopdemo import postgres, stack
 from shopdemo.config import LauncherConfig
 from shopdemo.demo import run_demo
 from shopdemo.faults import apply_payment_fault
-from shopdemo.processes import log_tail
+from shopdemo.mesh_commands import apply_policy, reset_policies, show_counters
+from shopdemo.processes import kill_hard, log_tail
+from shopdemo.state import StackState
 from shopdemo.units import VARIANTS
 
 
@@ -37,6 +39,10 @@ def _down(config: LauncherConfig, _: argparse.Namespace) -> int:
 
 
 def _status(config: LauncherConfig, args: argparse.Namespace) -> int:
+    if args.json and args.units:
+        urls = {name: url for name, (_, url, alive) in stack.unit_records(config).items() if alive}
+        print(json.dumps(urls))
+        return 0
     if args.json:
         print(json.dumps(stack.running_variants(config)))
         return 0
@@ -87,6 +93,24 @@ def _fault(config: LauncherConfig, args: argparse.Namespace) -> int:
     return 0
 
 
+def _mesh(config: LauncherConfig, args: argparse.Namespace) -> int:
+    if args.action == "apply":
+        apply_policy(config, Path(args.file), say)
+    elif args.action == "reset":
+        reset_policies(config, say)
+    else:
+        show_counters(config, say)
+    return 0
+
+
+def _kill(config: LauncherConfig, args: argparse.Namespace) -> int:
+    record = StackState.load(config.state_file).units.get(args.name)
+    if record is None or not kill_hard(record):
+        raise stack.LauncherError(f"{args.name} is not running")
+    say(f"{args.name}: killed with SIGKILL (pid {record.pid}); `shopdemo up` starts it again")
+    return 0
+
+
 def _demo(config: LauncherConfig, args: argparse.Namespace) -> int:
     running = stack.up(config, args.variant, say)
     say("")
@@ -113,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("down", help="stop everything `up` started").set_defaults(run=_down)
     status = commands.add_parser("status", help="what is running")
     status.add_argument("--json", action="store_true", help="variant name -> base URL, as JSON")
+    status.add_argument("--units", action="store_true", help="with --json: unit name -> URL")
     status.set_defaults(run=_status)
     logs = commands.add_parser("logs", help="show a unit's log (or postgres)")
     logs.add_argument("name")
@@ -128,6 +153,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fault_targets.add_parser("clear", help="remove every payment fault")
     fault.set_defaults(run=_fault)
+    mesh = commands.add_parser("mesh", help="change the mesh's Istio policy while it runs")
+    mesh_actions = mesh.add_subparsers(dest="action", required=True)
+    mesh_apply = mesh_actions.add_parser("apply", help="apply one Istio resource (a YAML file)")
+    mesh_apply.add_argument("file")
+    mesh_actions.add_parser("reset", help="back to the files in istio/")
+    mesh_actions.add_parser("counters", help="requests, attempts, retries, faults per route")
+    mesh.set_defaults(run=_mesh)
+    kill = commands.add_parser("kill", help="kill -9 one unit, as a crash would")
+    kill.add_argument("name")
+    kill.set_defaults(run=_kill)
     demo = commands.add_parser(
         "demo", help="start the stack and place a few orders on each variant"
     )

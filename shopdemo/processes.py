@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -49,21 +48,22 @@ def port_is_free(host: str, port: int) -> bool:
 
 
 def start_background(
-    name: str, argv: list[str], env: Mapping[str, str], log_path: Path, cwd: Path | None = None
+    name: str, argv: list[str], env: Mapping[str, str], log_path: Path
 ) -> ProcessRecord:
+    """Start argv in a new session, so it outlives the CLI and its terminal's Ctrl-C.
+
+    posix_spawn rather than subprocess.Popen: a Popen object dropped while its
+    process still runs warns (ResourceWarning), and these processes are meant to
+    keep running. argv[0] must be a path (no PATH search).
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "ab") as log:
-        # A new session: the unit survives the CLI and its terminal's Ctrl-C.
-        child = subprocess.Popen(
-            argv,
-            env=dict(env),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            cwd=cwd,
-        )
-    return ProcessRecord(name, child.pid, psutil.Process(child.pid).create_time(), str(log_path))
+    file_actions = [
+        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 1, str(log_path), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644),
+        (os.POSIX_SPAWN_DUP2, 1, 2),
+    ]
+    pid = os.posix_spawn(argv[0], argv, dict(env), file_actions=file_actions, setsid=True)
+    return ProcessRecord(name, pid, psutil.Process(pid).create_time(), str(log_path))
 
 
 def is_alive(record: ProcessRecord) -> bool:

@@ -20,7 +20,7 @@ from shopdemo.processes import (
     stop,
 )
 from shopdemo.state import StackState, unit_password
-from shopdemo.units import VARIANTS, Unit, Variant
+from shopdemo.units import VARIANTS, Addresses, Unit, Variant
 
 READY_TIMEOUT_S = 60.0
 
@@ -71,12 +71,25 @@ def _check_ports(config: LauncherConfig, state: StackState, variants: list[Varia
             record = state.units.get(unit.name)
             if record is not None and is_alive(record):
                 continue
-            port = config.port_base + unit.port_offset
-            if not port_is_free(config.host, port):
+            taken = [p for p in _ports_of(config, unit) if not port_is_free(config.host, p)]
+            if taken:
                 raise LauncherError(
-                    f"{unit.name}: port {port} on {config.host} is already in use by another "
+                    f"{unit.name}: port {taken[0]} on {config.host} is already in use by another "
                     "program; stop it, or choose other ports with SHOPDEMO_PORT_BASE"
                 )
+
+
+def _addresses(config: LauncherConfig) -> Addresses:
+    return Addresses(config.host, config.port_base, config.project_root)
+
+
+def _ports_of(config: LauncherConfig, unit: Unit) -> list[int]:
+    """The unit's own port, and for the mesh every listener it will open."""
+    at = _addresses(config)
+    ports = [at.port(unit.port_offset)]
+    listeners = unit.extra_env(at).get("MESH_LISTENERS", "")
+    ports += [int(item.split("=")[1]) for item in listeners.split(",") if item]
+    return ports
 
 
 def _ensure_postgres(config: LauncherConfig, state: StackState, say: Say) -> postgres.ServerInfo:
@@ -113,21 +126,17 @@ def _start_unit(
     if record is not None and is_alive(record):
         say(f"{unit.name}: already running (pid {record.pid}) at {state.urls[unit.name]}")
         return False
-    port = config.port_base + unit.port_offset
-    database_url = postgres.ensure_unit_database(
-        server, unit.database, unit_password(config.credentials_file, unit.database)
-    )
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "HOST": config.host,
-        "PORT": str(port),
-    }
+    at = _addresses(config)
+    env = {**os.environ, "HOST": config.host, "PORT": str(at.port(unit.port_offset))}
+    if unit.database is not None:
+        password = unit_password(config.credentials_file, unit.database)
+        env["DATABASE_URL"] = postgres.ensure_unit_database(server, unit.database, password)
+    env.update(unit.extra_env(at))
     log = config.logs / f"{unit.name}.log"
     state.units[unit.name] = start_background(
-        unit.name, [sys.executable, "-m", unit.module], env, log, cwd=config.project_root
+        unit.name, [sys.executable, "-m", unit.module], env, log
     )
-    state.urls[unit.name] = f"http://{config.host}:{port}"
+    state.urls[unit.name] = at.url(unit.port_offset)
     state.save(config.state_file)
     say(f"{unit.name}: started (pid {state.units[unit.name].pid}), log {log}")
     return True
@@ -182,7 +191,7 @@ def running_variants(config: LauncherConfig) -> dict[str, str]:
     for variant in VARIANTS.values():
         records = [state.units.get(unit.name) for unit in variant.units]
         if all(record is not None and is_alive(record) for record in records):
-            running[variant.name] = state.urls[variant.entry.name]
+            running[variant.name] = _addresses(config).url(variant.public_offset)
     return running
 
 

@@ -1,36 +1,107 @@
-"""What `shopdemo up` can start: each variant and its deployable units.
+"""What `shopdemo up` can start: each variant, its deployable units, and how they are wired.
 
-A unit is one process with its own database (and database role) and its own
-port. The launcher passes it the same environment variables that compose and
-k8s set, and nothing else differs.
+A unit is one process with its own port and, if it keeps state, its own
+database (and database role of the same name). The launcher passes it the
+same environment variables that compose and k8s set; only the values differ.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Addresses:
+    """Where things listen locally: every port is the base port plus a fixed offset."""
+
+    host: str
+    port_base: int
+    project_root: Path
+
+    def port(self, offset: int) -> int:
+        return self.port_base + offset
+
+    def url(self, offset: int) -> str:
+        return f"http://{self.host}:{self.port(offset)}"
 
 
 @dataclass(frozen=True)
 class Unit:
-    name: str  # process and log name, e.g. "monolith"
+    name: str  # process and log name, e.g. "monolith", "distributed-order", "mesh"
     module: str  # started as `python -m <module>`
-    database: str  # its database and its role share this name
-    port_offset: int  # its port is SHOPDEMO_PORT_BASE + port_offset
-    public: bool = False  # serves the variant's public API
+    port_offset: int  # its own port (for the mesh: the admin port)
+    database: str | None = None  # its database and its role share this name
+    extra_env: Callable[[Addresses], dict[str, str]] = field(default=lambda _: {})
 
 
 @dataclass(frozen=True)
 class Variant:
     name: str
     units: tuple[Unit, ...]
+    public_offset: int  # where its public API answers (for the distributed variant: the mesh)
 
-    @property
-    def entry(self) -> Unit:
-        return next(unit for unit in self.units if unit.public)
+
+# The distributed variant's Istio hosts: (mesh listener offset, service port offset).
+# Service-to-service calls go to the listener; the mesh forwards them to the service.
+MESH_HOSTS = {
+    "order": (2, 120),
+    "inventory": (111, 121),
+    "payment": (112, 122),
+    "fulfillment": (113, 123),
+    "notification": (114, 124),
+}
+MESH_ADMIN_OFFSET = 100
+
+
+def _order_peers(at: Addresses) -> dict[str, str]:
+    return {
+        f"{host.upper()}_URL": at.url(MESH_HOSTS[host][0])
+        for host in ("inventory", "payment", "fulfillment", "notification")
+    }
+
+
+def _mesh_wiring(at: Addresses) -> dict[str, str]:
+    return {
+        "MESH_POLICY_DIR": str(at.project_root / "istio"),
+        "MESH_LISTENERS": ",".join(
+            f"{host}={at.port(listener)}" for host, (listener, _) in MESH_HOSTS.items()
+        ),
+        "MESH_UPSTREAMS": ",".join(
+            f"{host}={at.host}:{at.port(service)}" for host, (_, service) in MESH_HOSTS.items()
+        ),
+    }
+
+
+def _distributed_service(host: str) -> Unit:
+    return Unit(
+        name=f"distributed-{host}",
+        module=f"distributed.{host}",
+        port_offset=MESH_HOSTS[host][1],
+        database=f"dist_{host}",
+        extra_env=_order_peers if host == "order" else (lambda _: {}),
+    )
 
 
 VARIANTS: dict[str, Variant] = {
     "monolith": Variant(
-        "monolith", (Unit("monolith", "monolith", "monolith", port_offset=1, public=True),)
+        "monolith", (Unit("monolith", "monolith", 1, database="monolith"),), public_offset=1
+    ),
+    "distributed": Variant(
+        "distributed",
+        (
+            *(_distributed_service(host) for host in MESH_HOSTS),
+            Unit("mesh", "mesh", MESH_ADMIN_OFFSET, extra_env=_mesh_wiring),
+        ),
+        public_offset=MESH_HOSTS["order"][0],
     ),
 }
+
+
+def find_unit(name: str) -> Unit | None:
+    for variant in VARIANTS.values():
+        for unit in variant.units:
+            if unit.name == name:
+                return unit
+    return None

@@ -78,7 +78,7 @@ def test_a_fault_out_of_range_is_refused_and_changes_nothing(stack):
 
 def test_a_port_in_use_is_a_clear_error_and_starts_nothing(tmp_path):
     env = stack_env(tmp_path)
-    taken = int(env["SHOPDEMO_PORT_BASE"]) + VARIANTS["monolith"].entry.port_offset
+    taken = int(env["SHOPDEMO_PORT_BASE"]) + VARIANTS["monolith"].public_offset
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", taken))
         squatter.listen()

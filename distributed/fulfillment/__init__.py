@@ -1,0 +1,1 @@
+"""Fulfillment: creates (and cancels) shipments for orders."""

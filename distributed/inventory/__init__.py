@@ -1,0 +1,1 @@
+"""Inventory: the catalog and its stock; reserves and releases stock for orders."""

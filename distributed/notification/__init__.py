@@ -1,0 +1,1 @@
+"""Notification: records the message a customer would get (simulated: nothing is sent)."""

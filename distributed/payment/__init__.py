@@ -1,0 +1,1 @@
+"""Payment: charges and refunds cards through the simulated card processor."""
