@@ -150,16 +150,24 @@ def _load_variant(
     config: LauncherConfig, variant: str, url: str, args: argparse.Namespace
 ) -> Figures:
     state = StackState.load(config.state_file)
-    pids = [state.units[unit.name].pid for unit in VARIANTS[variant].units]
-    cpu_before = cpu_seconds(pids)
+    units = {unit.name: state.units[unit.name].pid for unit in VARIANTS[variant].units}
+    pids = list(units.values())
+    before = {name: cpu_seconds([pid]) for name, pid in units.items()}
     host, port = url.removeprefix("http://").split(":")
     http = run_closed_loop_sync(
         host, int(port), order_request, args.concurrency, args.duration, args.warmup
     )
-    cpu_used = cpu_seconds(pids) - cpu_before
+    used = {name: cpu_seconds([pid]) - before[name] for name, pid in units.items()}
+    cpu_used = sum(used.values())
     ok = http.statuses.get(201, 0)
     others = {status: n for status, n in http.statuses.items() if status != 201}
-    note = f"non-201: {others} {dict(http.errors)}" if others or http.errors else ""
+    notes = []
+    if len(units) > 1 and ok:
+        shares = ", ".join(f"{name} {seconds / ok * 1000:.2f}" for name, seconds in used.items())
+        notes.append(f"CPU ms/order by unit: {shares}")
+    if others or http.errors:
+        notes.append(f"non-201: {others} {dict(http.errors)}")
+    note = "\n    ".join(notes)
     return Figures(
         f"{variant} POST /orders (HTTP)",
         ok / http.duration_s,

@@ -52,7 +52,7 @@ def _status(config: LauncherConfig, args: argparse.Namespace) -> int:
     if not units:
         say("no unit started; run `shopdemo up`")
     for name, (record, url, alive) in units.items():
-        say(f"{name:<14} {'up  ' if alive else 'DOWN'} pid {record.pid:<8} {url}")
+        say(f"{name:<26} {'up  ' if alive else 'DOWN'} pid {record.pid:<8} {url}")
     return 0
 
 

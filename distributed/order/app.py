@@ -37,9 +37,9 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def http_client() -> AsyncIterator[None]:
         # One shared client per process: building one per call costs ~23 ms here.
+        # Otherwise httpx's defaults, as most teams leave them.
         timeout = httpx.Timeout(settings.peer_timeout_s, connect=2.0)
-        limits = httpx.Limits(max_connections=100, max_keepalive_connections=50)
-        async with httpx.AsyncClient(timeout=timeout, limits=limits) as client:
+        async with httpx.AsyncClient(timeout=timeout) as client:
             holder["flow"] = OrderFlow(new_unit_of_work, Peers(client, urls))
             yield
 
