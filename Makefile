@@ -27,6 +27,7 @@ lint: install
 
 bench: install
 	$(BIN)/python -m loadtests.bench
+	$(BIN)/python -m loadtests.bench_mesh
 
 down: install
 	$(BIN)/shopdemo down

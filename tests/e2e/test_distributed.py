@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from shopdemo.units import VARIANTS
 from tests.e2e.client import order_body, place
+from tests.e2e.test_order_api import BAD_BODIES
 
 pytestmark = pytest.mark.e2e
 
@@ -64,6 +65,33 @@ def test_no_service_role_can_connect_to_another_services_database(stack):
                 continue
             with pytest.raises(psycopg.OperationalError, match="permission denied"):
                 psycopg.connect(url)
+
+
+def row_counts(stack) -> dict[str, int]:
+    """Rows in every table of every service's database."""
+    passwords = json.loads((Path(stack.env["SHOPDEMO_HOME"]) / "credentials.json").read_text())
+    counts = {}
+    for service in SERVICES:
+        url = f"postgresql://{service}:{passwords[service]}@127.0.0.1:{stack.env['SHOPDEMO_PG_PORT']}/{service}"
+        with psycopg.connect(url) as connection:
+            tables = connection.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+            ).fetchall()
+            for (table,) in tables:
+                query = f'SELECT count(*) FROM "{table}"'
+                counts[f"{service}.{table}"] = connection.execute(query).fetchone()[0]
+    return counts
+
+
+def test_bad_input_writes_nothing_in_any_services_database(stack, shop):
+    before = row_counts(stack)
+    for body in BAD_BODIES.values():
+        assert 400 <= shop.post("/orders", json=body).status_code < 500
+    assert (
+        shop.post("/orders", content=b"{", headers={"Content-Type": "application/json"}).status_code
+        == 422
+    )
+    assert row_counts(stack) == before
 
 
 def test_each_step_of_a_confirmed_order_is_recorded_by_the_service_that_did_it(shop):
