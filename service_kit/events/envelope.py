@@ -138,12 +138,7 @@ def _is_traceparent(value: object) -> bool:
         return False
     match = _TRACEPARENT.fullmatch(value)
     # All-zero ids and version ff are invalid by the W3C specification.
-    return (
-        match is not None
-        and match[1] != "ff"
-        and match[2] != "0" * 32
-        and match[3] != "0" * 16
-    )
+    return match is not None and match[1] != "ff" and match[2] != "0" * 32 and match[3] != "0" * 16
 
 
 def _uuid(name: str, value: object) -> uuid.UUID:
