@@ -34,8 +34,10 @@ def create_service(
     prepare_database: Callable[[str], Awaitable[None]],
     description: str,
     resources: Callable[[], AbstractAsyncContextManager[object]] = nullcontext,
+    ready_check: Callable[[], bool] = lambda: True,
 ) -> Service:
-    """`resources` opens whatever else the unit needs while it runs (an HTTP client)."""
+    """`resources` opens whatever else the unit needs while it runs (an HTTP client, the
+    event relay and consumer); `ready_check` says whether they are ready for traffic."""
     pool = AsyncConnectionPool(
         psycopg_conninfo(settings.database_url),
         min_size=settings.db_pool_size,
@@ -66,7 +68,7 @@ def create_service(
 
     @app.get("/readyz")
     async def readyz() -> JSONResponse:
-        if not state["ready"]:
+        if not state["ready"] or not ready_check():
             return JSONResponse({"status": "starting", "unit": unit}, status_code=503)
         try:
             async with pool.connection(timeout=2) as connection:

@@ -36,6 +36,12 @@ class SqlUnitOfWork(Generic[Repository]):
             await self._pool.putconn(self._connection)
             self._connection = None
 
+    @property
+    def connection(self) -> AsyncConnection:
+        """For what must share the transaction without being a repository (an outbox append)."""
+        assert self._connection is not None
+        return self._connection
+
     async def commit(self) -> None:
         assert self._connection is not None
         await self._connection.commit()

@@ -89,7 +89,7 @@ def _fault(config: LauncherConfig, args: argparse.Namespace) -> int:
         fault = NO_FAULT
     else:
         fault = PaymentFault(latency_ms=args.latency_ms, failure_rate=args.failure_rate)
-    apply_payment_fault(stack.running_variants(config), fault, say)
+    apply_payment_fault(config, fault, say)
     return 0
 
 

@@ -25,6 +25,7 @@ class LauncherConfig:
     host: str  # SHOPDEMO_HOST: the address every unit listens on
     port_base: int  # SHOPDEMO_PORT_BASE: unit ports are this plus the unit's offset
     pg_port: int  # SHOPDEMO_PG_PORT: the embedded PostgreSQL's port
+    kafka_port: int = 59092  # SHOPDEMO_KAFKA_PORT: the embedded Kafka-compatible broker's port
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> LauncherConfig:
@@ -35,6 +36,7 @@ class LauncherConfig:
             host=env_str(env, "SHOPDEMO_HOST", "127.0.0.1"),
             port_base=env_int(env, "SHOPDEMO_PORT_BASE", 8000, minimum=1024, maximum=60000),
             pg_port=env_int(env, "SHOPDEMO_PG_PORT", 54329, minimum=1024, maximum=65535),
+            kafka_port=env_int(env, "SHOPDEMO_KAFKA_PORT", 59092, minimum=1024, maximum=65535),
         )
 
     @property
@@ -48,6 +50,10 @@ class LauncherConfig:
     @property
     def pg_data(self) -> Path:
         return self.home / "pgdata"
+
+    @property
+    def broker_state(self) -> Path:
+        return self.home / "tansu"
 
     @property
     def logs(self) -> Path:

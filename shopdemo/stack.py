@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterable
 
 import httpx
 
-from shopdemo import postgres
+from service_kit.events.topics import SAGA_TOPICS
+from shopdemo import kafka, postgres
 from shopdemo.config import LauncherConfig
 from shopdemo.processes import (
     ProcessRecord,
@@ -47,11 +48,13 @@ def up(config: LauncherConfig, variant_names: Iterable[str] | None, say: Say) ->
     state = StackState.load(config.state_file)
     _check_ports(config, state, variants)
     server = _ensure_postgres(config, state, say)
+    needs_kafka = any(unit.needs_kafka for variant in variants for unit in variant.units)
+    bootstrap = _ensure_kafka(config, state, say) if needs_kafka else None
     started: list[Unit] = []
     try:
         for variant in variants:
             for unit in variant.units:
-                if _start_unit(config, state, server, unit, say):
+                if _start_unit(config, state, server, bootstrap, unit, say):
                     started.append(unit)
         _wait_ready(config, state, started, say)
     except BaseException:
@@ -115,10 +118,30 @@ def _ensure_postgres(config: LauncherConfig, state: StackState, say: Say) -> pos
     return server
 
 
+def _ensure_kafka(config: LauncherConfig, state: StackState, say: Say) -> str:
+    """The broker for the event-driven variant: KAFKA_BOOTSTRAP_SERVERS, or embedded Tansu."""
+    broker = kafka.external_from_env()
+    if broker is None:
+        try:
+            broker = kafka.start_tansu(
+                config.broker_state, config.kafka_port, config.logs / "tansu.log", config.host
+            )
+        except kafka.PortInUseError as error:
+            raise LauncherError(str(error)) from None
+        say(f"kafka: embedded Tansu broker on {broker.bootstrap_servers} (pid {broker.pid})")
+    else:
+        say(f"kafka: using {broker.bootstrap_servers}")
+    kafka.ensure_topics(broker.bootstrap_servers, dict(SAGA_TOPICS))
+    state.kafka = {"kind": broker.kind, "bootstrap_servers": broker.bootstrap_servers}
+    state.save(config.state_file)
+    return broker.bootstrap_servers
+
+
 def _start_unit(
     config: LauncherConfig,
     state: StackState,
     server: postgres.ServerInfo,
+    bootstrap: str | None,
     unit: Unit,
     say: Say,
 ) -> bool:
@@ -131,6 +154,9 @@ def _start_unit(
     if unit.database is not None:
         password = unit_password(config.credentials_file, unit.database)
         env["DATABASE_URL"] = postgres.ensure_unit_database(server, unit.database, password)
+    if unit.needs_kafka:
+        assert bootstrap is not None
+        env["KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
     env.update(unit.extra_env(at))
     log = config.logs / f"{unit.name}.log"
     state.units[unit.name] = start_background(
@@ -176,10 +202,13 @@ def down(config: LauncherConfig, say: Say) -> None:
             say(f"{name}: stopped (pid {record.pid})")
         del state.units[name]
         state.urls.pop(name, None)
-    # Only the embedded server lives in our folder; an external server is never touched.
+    # Only the embedded servers live in our folder; external ones are never touched.
+    if kafka.stop_tansu(config.broker_state):
+        say("kafka: embedded Tansu broker stopped")
     if postgres.stop_embedded(config.pg_data):
         say("postgres: embedded server stopped")
     state.postgres = {}
+    state.kafka = {}
     if config.home.exists():
         state.save(config.state_file)
 

@@ -16,6 +16,7 @@ class StackState:
     units: dict[str, ProcessRecord] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)  # unit name -> base URL
     postgres: dict[str, object] = field(default_factory=dict)
+    kafka: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> StackState:
@@ -26,6 +27,7 @@ class StackState:
             units={name: ProcessRecord.from_json(rec) for name, rec in raw["units"].items()},
             urls=dict(raw["urls"]),
             postgres=dict(raw.get("postgres", {})),
+            kafka=dict(raw.get("kafka", {})),
         )
 
     def save(self, path: Path) -> None:
@@ -36,6 +38,7 @@ class StackState:
                     "units": {name: rec.to_json() for name, rec in self.units.items()},
                     "urls": self.urls,
                     "postgres": self.postgres,
+                    "kafka": self.kafka,
                 },
                 indent=2,
             ),

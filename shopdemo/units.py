@@ -34,6 +34,8 @@ class Unit:
     port_offset: int  # its own port (for the mesh: the admin port)
     database: str | None = None  # its database and its role share this name
     extra_env: Callable[[Addresses], dict[str, str]] = field(default=lambda _: {})
+    needs_kafka: bool = False  # gets KAFKA_BOOTSTRAP_SERVERS; the launcher starts a broker
+    payment_processor: bool = False  # serves /admin/payment-fault (shopdemo fault)
 
 
 @dataclass(frozen=True)
@@ -81,12 +83,36 @@ def _distributed_service(host: str) -> Unit:
         port_offset=MESH_HOSTS[host][1],
         database=f"dist_{host}",
         extra_env=_order_peers if host == "order" else (lambda _: {}),
+        payment_processor=host == "payment",
+    )
+
+
+# The event-driven services talk only through Kafka: no mesh, no peer URLs.
+EVENT_DRIVEN_PORTS = {
+    "order": 3,
+    "inventory": 131,
+    "payment": 132,
+    "fulfillment": 133,
+    "notification": 134,
+}
+
+
+def _event_driven_service(name: str) -> Unit:
+    return Unit(
+        name=f"event-driven-{name}",
+        module=f"event_driven.{name}",
+        port_offset=EVENT_DRIVEN_PORTS[name],
+        database=f"ev_{name}",
+        needs_kafka=True,
+        payment_processor=name == "payment",
     )
 
 
 VARIANTS: dict[str, Variant] = {
     "monolith": Variant(
-        "monolith", (Unit("monolith", "monolith", 1, database="monolith"),), public_offset=1
+        "monolith",
+        (Unit("monolith", "monolith", 1, database="monolith", payment_processor=True),),
+        public_offset=1,
     ),
     "distributed": Variant(
         "distributed",
@@ -95,6 +121,11 @@ VARIANTS: dict[str, Variant] = {
             Unit("mesh", "mesh", MESH_ADMIN_OFFSET, extra_env=_mesh_wiring),
         ),
         public_offset=MESH_HOSTS["order"][0],
+    ),
+    "event_driven": Variant(
+        "event_driven",
+        tuple(_event_driven_service(name) for name in EVENT_DRIVEN_PORTS),
+        public_offset=EVENT_DRIVEN_PORTS["order"],
     ),
 }
 

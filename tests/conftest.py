@@ -54,11 +54,17 @@ def run_shopdemo(env: dict[str, str], *args: str, timeout: float = 120):
 
 
 def stack_env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPDEMO_")}
+    # Nothing from the developer's own stack: no SHOPDEMO_* and no external Kafka.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SHOPDEMO_") and k != "KAFKA_BOOTSTRAP_SERVERS"
+    }
     env.update(
         SHOPDEMO_HOME=str(home),
         SHOPDEMO_PORT_BASE=str(free_port_base()),
         SHOPDEMO_PG_PORT=str(free_port()),
+        SHOPDEMO_KAFKA_PORT=str(free_port()),
     )
     return env
 

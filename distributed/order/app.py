@@ -12,16 +12,14 @@ from fastapi.responses import JSONResponse
 
 from distributed.order.config import UNIT, Settings
 from distributed.order.handlers import OrderFlow
-from distributed.order.peers import PeerError, Peers
+from distributed.order.peers import Peers
 from distributed.order.repository import OrderRepository
 from distributed.order.schema import prepare_database
 from service_kit.http_errors import order_response
 from service_kit.json_body import read_json_body
 from service_kit.openapi import ORDER_REQUEST_BODY
-from service_kit.payment_admin import parse_fault
 from service_kit.service import create_service
 from service_kit.unit_of_work import SqlUnitOfWork
-from shop.errors import DependencyFailed
 from shop.order_request import parse_idempotency_key, parse_order_id, parse_order_request
 
 
@@ -74,26 +72,5 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/orders/{order_id}")
     async def get_order(order_id: str) -> dict[str, Any]:
         return (await holder["flow"].view(parse_order_id(order_id))).to_json()
-
-    # The payment fault lives where the card processor is called: in the payment service.
-    @app.get("/admin/payment-fault")
-    async def current_payment_fault() -> dict[str, Any]:
-        return await _payment_fault("GET")
-
-    @app.put("/admin/payment-fault")
-    async def set_payment_fault(request: Request) -> dict[str, Any]:
-        fault = parse_fault(await read_json_body(request))
-        body = {"latency_ms": fault.latency_ms, "failure_rate": fault.failure_rate}
-        return await _payment_fault("PUT", body)
-
-    @app.delete("/admin/payment-fault")
-    async def clear_payment_fault() -> dict[str, Any]:
-        return await _payment_fault("DELETE")
-
-    async def _payment_fault(method: str, body: Any = None) -> dict[str, Any]:
-        try:
-            return await holder["flow"].peers.payment_fault(method, body)
-        except PeerError as failure:
-            raise DependencyFailed(f"could not reach the payment service: {failure}") from None
 
     return app

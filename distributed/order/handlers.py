@@ -86,10 +86,6 @@ class OrderFlow:
         self._new_unit_of_work = new_unit_of_work
         self._peers = peers
 
-    @property
-    def peers(self) -> Peers:
-        return self._peers
-
     async def place(self, request: OrderRequest, key: str | None) -> PlacedOrder:
         priced = price(request.lines)
         order = _Order(request, priced.lines, priced.total_cents)

@@ -83,6 +83,3 @@ class Peers:
 
     async def records(self, service: str, path: str, order_id: uuid.UUID) -> list[dict[str, Any]]:
         return await self._call(service, "GET", f"{path}?order_id={order_id}")
-
-    async def payment_fault(self, method: str, body: Any = None) -> dict[str, Any]:
-        return await self._call("payment", method, "/admin/payment-fault", body)

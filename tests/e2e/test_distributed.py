@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from shopdemo.units import VARIANTS
 from tests.e2e.client import order_body, place
+from tests.e2e.databases import database_url, query
 from tests.e2e.test_order_api import BAD_BODIES
 
 pytestmark = pytest.mark.e2e
@@ -55,11 +56,9 @@ def requests_seen(unit_url: str, method: str, route: str) -> int:
 
 
 def test_no_service_role_can_connect_to_another_services_database(stack):
-    passwords = json.loads((Path(stack.env["SHOPDEMO_HOME"]) / "credentials.json").read_text())
-    port = stack.env["SHOPDEMO_PG_PORT"]
     for role in SERVICES:
         for database in SERVICES:
-            url = f"postgresql://{role}:{passwords[role]}@127.0.0.1:{port}/{database}"
+            url = database_url(stack, role).rsplit("/", 1)[0] + f"/{database}"
             if role == database:
                 psycopg.connect(url).close()
                 continue
@@ -69,17 +68,14 @@ def test_no_service_role_can_connect_to_another_services_database(stack):
 
 def row_counts(stack) -> dict[str, int]:
     """Rows in every table of every service's database."""
-    passwords = json.loads((Path(stack.env["SHOPDEMO_HOME"]) / "credentials.json").read_text())
     counts = {}
     for service in SERVICES:
-        url = f"postgresql://{service}:{passwords[service]}@127.0.0.1:{stack.env['SHOPDEMO_PG_PORT']}/{service}"
-        with psycopg.connect(url) as connection:
-            tables = connection.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-            ).fetchall()
-            for (table,) in tables:
-                query = f'SELECT count(*) FROM "{table}"'
-                counts[f"{service}.{table}"] = connection.execute(query).fetchone()[0]
+        tables = query(
+            stack, service, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        )
+        for row in tables:
+            count = query(stack, service, f'SELECT count(*) AS n FROM "{row["tablename"]}"')
+            counts[f"{service}.{row['tablename']}"] = count[0]["n"]
     return counts
 
 
@@ -185,13 +181,10 @@ def test_a_crash_between_saving_the_order_and_calling_inventory_leaves_it_pendin
 
 
 def pending_orders(stack, customer: str) -> list[str]:
-    passwords = json.loads((Path(stack.env["SHOPDEMO_HOME"]) / "credentials.json").read_text())
-    url = (
-        f"postgresql://dist_order:{passwords['dist_order']}@127.0.0.1:"
-        f"{stack.env['SHOPDEMO_PG_PORT']}/dist_order"
+    rows = query(
+        stack,
+        "dist_order",
+        "SELECT id FROM orders WHERE customer_id = %s AND status = 'PENDING'",
+        customer,
     )
-    with psycopg.connect(url) as connection:
-        rows = connection.execute(
-            "SELECT id FROM orders WHERE customer_id = %s AND status = 'PENDING'", (customer,)
-        ).fetchall()
-    return [str(row[0]) for row in rows]
+    return [str(row["id"]) for row in rows]

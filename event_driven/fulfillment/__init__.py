@@ -1,0 +1,1 @@
+"""Fulfillment: creates the shipment once the payment succeeded."""

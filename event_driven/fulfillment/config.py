@@ -1,0 +1,13 @@
+"""The event-driven fulfillment service's settings, read once from environment variables."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from event_driven.settings import EventServiceSettings
+
+UNIT = "fulfillment"
+
+
+def settings_from_env(env: Mapping[str, str] | None = None) -> EventServiceSettings:
+    return EventServiceSettings.read_env(default_port=8133, env=env)

@@ -1,0 +1,1 @@
+"""Notification: records the customer's message once the shipment exists (simulated)."""
