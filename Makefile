@@ -28,6 +28,7 @@ lint: install
 bench: install
 	$(BIN)/python -m loadtests.bench
 	$(BIN)/python -m loadtests.bench_mesh
+	$(BIN)/python -m loadtests.bench_event_driven
 
 down: install
 	$(BIN)/shopdemo down

@@ -16,6 +16,7 @@ from shop.catalog import CATALOG
 from shopdemo import kafka as _kafka  # noqa: F401 - imported before kafka: it tames its warnings
 from tests.e2e.client import FINAL, follow, order_body, place
 from tests.e2e.databases import query
+from tests.e2e.test_order_api import BAD_BODIES
 
 # isort: split
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
@@ -34,13 +35,13 @@ GROUPS = {
 
 
 @pytest.fixture
-def shop(stack):
-    with httpx.Client(base_url=stack.variants["event_driven"], timeout=30) as client:
+def shop(event_stack):
+    with httpx.Client(base_url=event_stack.variants["event_driven"], timeout=30) as client:
         yield client
 
 
-def bootstrap(stack) -> str:
-    state = json.loads((Path(stack.env["SHOPDEMO_HOME"]) / "state.json").read_text())
+def bootstrap(event_stack) -> str:
+    state = json.loads((Path(event_stack.env["SHOPDEMO_HOME"]) / "state.json").read_text())
     return state["kafka"]["bootstrap_servers"]
 
 
@@ -89,22 +90,25 @@ class Offsets:
             time.sleep(0.2)
 
 
-def effects(stack, order_id: str) -> dict[str, list[dict]]:
+def effects(event_stack, order_id: str) -> dict[str, list[dict]]:
     return {
         "reservation": query(
-            stack, "ev_inventory", "SELECT status FROM reservations WHERE order_id = %s", order_id
+            event_stack,
+            "ev_inventory",
+            "SELECT status FROM reservations WHERE order_id = %s",
+            order_id,
         ),
         "payment": query(
-            stack,
+            event_stack,
             "ev_payment",
             "SELECT status, amount_cents FROM payments WHERE order_id = %s",
             order_id,
         ),
         "shipment": query(
-            stack, "ev_fulfillment", "SELECT id FROM shipments WHERE order_id = %s", order_id
+            event_stack, "ev_fulfillment", "SELECT id FROM shipments WHERE order_id = %s", order_id
         ),
         "notification": query(
-            stack,
+            event_stack,
             "ev_notification",
             "SELECT order_id FROM notifications WHERE order_id = %s",
             order_id,
@@ -112,7 +116,7 @@ def effects(stack, order_id: str) -> dict[str, list[dict]]:
     }
 
 
-def test_each_outcome_leaves_the_right_effects_in_every_services_database(stack, shop):
+def test_each_outcome_leaves_the_right_effects_in_every_services_database(event_stack, shop):
     confirmed = place(shop, order_body([{"sku": "BOOK-DDD", "quantity": 2}])).order
     declined = place(shop, order_body([{"sku": "BOOK-DDD", "quantity": 1}], "tok_declined")).order
     short = place(shop, order_body([{"sku": "SNEAKER-RARE", "quantity": 6}])).order
@@ -121,24 +125,33 @@ def test_each_outcome_leaves_the_right_effects_in_every_services_database(stack,
         "REJECTED",
         "REJECTED",
     )
-    assert effects(stack, confirmed["id"]) == {
+    assert effects(event_stack, confirmed["id"]) == {
         "reservation": [{"status": "RESERVED"}],
         "payment": [{"status": "CAPTURED", "amount_cents": 2 * 5400}],
         "shipment": [{"id": uuid.UUID(confirmed["shipment"]["id"])}],
         "notification": [{"order_id": uuid.UUID(confirmed["id"])}],
     }
-    assert effects(stack, declined["id"]) == {
+    assert effects(event_stack, declined["id"]) == {
         "reservation": [{"status": "RELEASED"}],
         "payment": [{"status": "DECLINED", "amount_cents": 5400}],
         "shipment": [],
         "notification": [],
     }
-    assert effects(stack, short["id"]) == {
+    assert effects(event_stack, short["id"]) == {
         "reservation": [],
         "payment": [],
         "shipment": [],
         "notification": [],
     }
+
+
+def test_bad_input_writes_no_order_and_no_outbox_row(event_stack, shop):
+    before = snapshot(event_stack)
+    outbox = query(event_stack, "ev_order", "SELECT count(*) AS n FROM outbox")
+    for body in BAD_BODIES.values():
+        assert 400 <= shop.post("/orders", json=body).status_code < 500
+    assert query(event_stack, "ev_order", "SELECT count(*) AS n FROM outbox") == outbox
+    assert snapshot(event_stack) == before
 
 
 def test_the_order_is_accepted_at_once_and_its_timeline_shows_each_service(shop):
@@ -155,38 +168,42 @@ def test_the_order_is_accepted_at_once_and_its_timeline_shows_each_service(shop)
     ]
 
 
-def snapshot(stack) -> dict[str, object]:
+def snapshot(event_stack) -> dict[str, object]:
     """Every business fact of the variant: rows per table (bookkeeping tables aside) and stock."""
     facts: dict[str, object] = {}
     for database in SERVICES:
         tables = query(
-            stack, database, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+            event_stack, database, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
         )
         for row in tables:
             if row["tablename"] in ("outbox", "processed_events"):
                 continue
-            count = query(stack, database, f'SELECT count(*) AS n FROM "{row["tablename"]}"')
+            count = query(event_stack, database, f'SELECT count(*) AS n FROM "{row["tablename"]}"')
             facts[f"{database}.{row['tablename']}"] = count[0]["n"]
-    facts["stock"] = query(stack, "ev_inventory", "SELECT sku, stock FROM products ORDER BY sku")
+    facts["stock"] = query(
+        event_stack, "ev_inventory", "SELECT sku, stock FROM products ORDER BY sku"
+    )
     facts["statuses"] = query(
-        stack, "ev_order", "SELECT status, count(*) FROM orders GROUP BY status ORDER BY status"
+        event_stack,
+        "ev_order",
+        "SELECT status, count(*) FROM orders GROUP BY status ORDER BY status",
     )
     return facts
 
 
-def test_delivering_every_event_of_a_run_again_changes_nothing(stack, shop):
+def test_delivering_every_event_of_a_run_again_changes_nothing(event_stack, shop):
     for token in ("tok_ok", "tok_declined", "tok_ok"):
         place(shop, order_body([{"sku": "SOCKS-STRIPE", "quantity": 1}], token))
-    servers = bootstrap(stack)
+    servers = bootstrap(event_stack)
     offsets = Offsets(servers)
     producer = KafkaProducer(bootstrap_servers=servers, acks="all")
     try:
         before_offsets = offsets.settled()
-        before = snapshot(stack)
+        before = snapshot(event_stack)
         resent = dict.fromkeys(GROUPS, 0)
         for database in SERVICES:
             published = "SELECT topic, key, payload FROM outbox WHERE published_at IS NOT NULL"
-            for row in query(stack, database, published + " ORDER BY id"):
+            for row in query(event_stack, database, published + " ORDER BY id"):
                 producer.send(row["topic"], key=row["key"].encode(), value=bytes(row["payload"]))
                 for group, topics in GROUPS.items():
                     resent[group] += row["topic"] in topics
@@ -197,27 +214,29 @@ def test_delivering_every_event_of_a_run_again_changes_nothing(stack, shop):
     finally:
         producer.close()
         offsets.close()
-    assert snapshot(stack) == before
-    assert all(not query(stack, db, "SELECT 1 FROM dead_letters") for db in SERVICES)
+    assert snapshot(event_stack) == before
+    assert all(not query(event_stack, db, "SELECT 1 FROM dead_letters") for db in SERVICES)
 
 
-def audit(stack) -> list[str]:
+def audit(event_stack) -> list[str]:
     """What must hold for every order once the variant has settled; the list of what does not."""
     problems = []
-    orders = query(stack, "ev_order", "SELECT id, status FROM orders")
+    orders = query(event_stack, "ev_order", "SELECT id, status FROM orders")
     payments = {
         r["order_id"]: r["status"]
-        for r in query(stack, "ev_payment", "SELECT order_id, status FROM payments")
+        for r in query(event_stack, "ev_payment", "SELECT order_id, status FROM payments")
     }
     shipments = {
-        r["order_id"] for r in query(stack, "ev_fulfillment", "SELECT order_id FROM shipments")
+        r["order_id"]
+        for r in query(event_stack, "ev_fulfillment", "SELECT order_id FROM shipments")
     }
     notified = {
-        r["order_id"] for r in query(stack, "ev_notification", "SELECT order_id FROM notifications")
+        r["order_id"]
+        for r in query(event_stack, "ev_notification", "SELECT order_id FROM notifications")
     }
     reservations = {
         r["order_id"]: r["status"]
-        for r in query(stack, "ev_inventory", "SELECT order_id, status FROM reservations")
+        for r in query(event_stack, "ev_inventory", "SELECT order_id, status FROM reservations")
     }
     for order in orders:
         oid, status = order["id"], order["status"]
@@ -238,14 +257,14 @@ def audit(stack) -> list[str]:
         ):
             problems.append(f"{oid} {status} but charged, shipped or holding stock")
     held = query(
-        stack,
+        event_stack,
         "ev_inventory",
         "SELECT l.sku, sum(l.quantity) AS held FROM reservation_lines l"
         " JOIN reservations r USING (order_id) WHERE r.status = 'RESERVED' GROUP BY l.sku",
     )
     stock = {
         r["sku"]: r["stock"]
-        for r in query(stack, "ev_inventory", "SELECT sku, stock FROM products")
+        for r in query(event_stack, "ev_inventory", "SELECT sku, stock FROM products")
     }
     held_by_sku = {r["sku"]: r["held"] for r in held}
     for product in CATALOG:
@@ -254,11 +273,13 @@ def audit(stack) -> list[str]:
     return problems
 
 
-def test_a_consumer_service_killed_under_load_and_restarted_finishes_every_order_once(stack, shop):
+def test_a_consumer_service_killed_under_load_and_restarted_finishes_every_order_once(
+    event_stack, shop
+):
     accepted: list[str] = []
 
     def load() -> None:
-        with httpx.Client(base_url=stack.variants["event_driven"], timeout=10) as client:
+        with httpx.Client(base_url=event_stack.variants["event_driven"], timeout=10) as client:
             for i in range(60):
                 token = "tok_declined" if i % 5 == 0 else "tok_ok"
                 response = client.post("/orders", json=order_body(token=token))
@@ -269,17 +290,17 @@ def test_a_consumer_service_killed_under_load_and_restarted_finishes_every_order
     loader = threading.Thread(target=load)
     loader.start()
     time.sleep(0.8)
-    assert stack.shopdemo("kill", "event-driven-payment").returncode == 0
+    assert event_stack.shopdemo("kill", "event-driven-payment").returncode == 0
     time.sleep(1.0)
-    restarted = stack.shopdemo("up", "--variant", "event_driven")
+    restarted = event_stack.shopdemo("up", "--variant", "event_driven")
     assert restarted.returncode == 0, restarted.stderr
     loader.join()
     assert len(accepted) == 60
     for order_id in accepted:
         assert follow(shop, {"id": order_id, "status": "PENDING"}, timeout=60)["status"] in FINAL
-    offsets = Offsets(bootstrap(stack))
+    offsets = Offsets(bootstrap(event_stack))
     try:
         offsets.settled()
     finally:
         offsets.close()
-    assert audit(stack) == []
+    assert audit(event_stack) == []
