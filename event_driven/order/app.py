@@ -24,20 +24,21 @@ from shop.order_request import parse_idempotency_key, parse_order_id, parse_orde
 
 
 def create_app(settings: EventServiceSettings) -> FastAPI:
-    worker = event_worker(
-        UNIT,
-        settings.database_url,
-        settings.kafka_bootstrap_servers,
-        [INVENTORY, PAYMENTS, SHIPMENTS, NOTIFICATIONS],
-        handlers.follow_saga,
-    )
     service = create_service(
         UNIT,
         settings,
         prepare_database,
         "Event-driven: accepts orders at once (202); a saga over Kafka finishes them.",
-        resources=worker.running,
-        ready_check=worker.ready,
+        # The worker is made below, once the service's metrics exist for its handler.
+        resources=lambda: worker.running(),
+        ready_check=lambda: worker.ready(),
+    )
+    worker = event_worker(
+        UNIT,
+        settings.database_url,
+        settings.kafka_bootstrap_servers,
+        [INVENTORY, PAYMENTS, SHIPMENTS, NOTIFICATIONS],
+        handlers.saga_follower(service.metrics.order_finished),
     )
     app = service.app
 

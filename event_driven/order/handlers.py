@@ -151,10 +151,22 @@ _CONFIRMING_STEPS = {
 }
 
 
-def follow_saga(connection: Connection, event: Event) -> None:
-    """The order service's consumer handler: record the step, and end the order when due."""
+def saga_follower(on_final: Callable[[str], None]) -> Callable[[Connection, Event], None]:
+    """The order service's consumer handler; `on_final(status)` learns of each order that ends
+    (for metrics; called inside the handler's transaction, so a retried event may repeat it)."""
+
+    def handle(connection: Connection, event: Event) -> None:
+        status = follow_saga(connection, event)
+        if status is not None:
+            on_final(status.value)
+
+    return handle
+
+
+def follow_saga(connection: Connection, event: Event) -> OrderStatus | None:
+    """Record the step, and end the order when due; the new final status, if it just ended."""
     if event.type == ORDER_PLACED:
-        return  # its own event: the order was recorded when it was placed
+        return None  # its own event: the order was recorded when it was placed
     saga = OrderSaga(connection)
     order = saga.lock(event.order_id)
     if order is None:
@@ -166,7 +178,8 @@ def follow_saga(connection: Connection, event: Event) -> None:
     _update_read_model(saga, event)
     _record_facts(order, event)
     status = _status_after(order, saga.steps(event.order_id) | {str(step)})
-    if status is not OrderStatus(order["status"]):
+    ended = status is not OrderStatus(order["status"])
+    if ended:
         check_transition(OrderStatus(order["status"]), status)
         order["status"] = status.value
         final = {OrderStatus.CONFIRMED: Step.CONFIRMED, OrderStatus.REJECTED: Step.REJECTED}
@@ -176,6 +189,7 @@ def follow_saga(connection: Connection, event: Event) -> None:
             TimelineEntry(final.get(status, Step.FAILED), UNIT, now, order["reason"]),
         )
     saga.update(order, datetime.now(UTC))
+    return status if ended else None
 
 
 def _step(event: Event) -> Step:

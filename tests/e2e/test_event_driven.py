@@ -166,6 +166,8 @@ def test_the_order_is_accepted_at_once_and_its_timeline_shows_each_service(shop)
         ("customer_notified", "notification"),
         ("confirmed", "order"),
     ]
+    metrics = shop.get("/metrics").text
+    assert 'shop_orders_total{status="CONFIRMED",unit="order"}' in metrics
 
 
 def snapshot(event_stack) -> dict[str, object]:
