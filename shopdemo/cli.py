@@ -11,6 +11,7 @@ from pathlib import Path
 from shop.errors import InvalidRequest
 from shop.payment_provider import NO_FAULT, PaymentFault
 from shopdemo import postgres, stack
+from shopdemo.audit.launcher import as_json, as_tables, audit_stack
 from shopdemo.config import LauncherConfig
 from shopdemo.demo import run_demo
 from shopdemo.faults import apply_payment_fault
@@ -119,6 +120,13 @@ def _demo(config: LauncherConfig, args: argparse.Namespace) -> int:
     return 0 if any(r.order_status == "CONFIRMED" for r in results) else 1
 
 
+def _audit(config: LauncherConfig, args: argparse.Namespace) -> int:
+    reports = audit_stack(config, args.variant, args.pending_after)
+    print(as_json(reports) if args.json else as_tables(reports), flush=True)
+    # An audit reports and does not judge: anomalies found are not an error.
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shopdemo", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -168,6 +176,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     variant_option(demo)
     demo.set_defaults(run=_demo)
+    audit = commands.add_parser(
+        "audit", help="check every order's effects in a settled variant's databases"
+    )
+    audit.add_argument(
+        "--variant",
+        action="append",
+        choices=list(VARIANTS),
+        help="audit only this variant (repeatable; default: every running variant)",
+    )
+    audit.add_argument("--json", action="store_true", help="counts and examples, as JSON")
+    audit.add_argument(
+        "--pending-after",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="a pending order older than S seconds counts as stuck_pending (default: 30)",
+    )
+    audit.set_defaults(run=_audit)
     return parser
 
 
