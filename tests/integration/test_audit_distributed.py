@@ -12,7 +12,6 @@ from distributed.inventory.schema import prepare_database as prepare_inventory
 from distributed.notification.schema import prepare_database as prepare_notification
 from distributed.order.schema import prepare_database as prepare_order
 from distributed.payment.schema import prepare_database as prepare_payment
-from shop.catalog import PRODUCTS_BY_SKU
 from shopdemo.audit import Anomaly
 from tests.integration.test_audit_databases import (
     SEEDS,
@@ -37,6 +36,8 @@ IMPOSSIBLE = {Anomaly.DEAD_LETTERS}
 
 
 class DistributedShop(SeededShop):
+    order_database = "dist_order"
+
     def clean_run(self) -> None:
         self.confirmed()
         self.confirmed(lines={"BOOK-DDD": 1, "TSHIRT-BLK-M": 3})
@@ -46,30 +47,6 @@ class DistributedShop(SeededShop):
         self.place("FAILED", reservations=("RELEASED",), payments=("REFUNDED",))
         self.place("FAILED", reservations=("RELEASED",))  # payment service unavailable
         self.place("PENDING", reservations=("RESERVED",))  # in flight, one second old
-
-    def add_order(self, order_id, status, lines, total, created_at) -> None:
-        self.databases.execute(
-            "dist_order",
-            "INSERT INTO orders (id, customer_id, status, total_cents, created_at, updated_at)"
-            " VALUES (%s, 'audit', %s, %s, %s, %s)",
-            order_id,
-            status,
-            total,
-            created_at,
-            created_at,
-        )
-        for sku, quantity in lines.items():
-            product = PRODUCTS_BY_SKU[sku]
-            self.databases.execute(
-                "dist_order",
-                "INSERT INTO order_lines (order_id, sku, name, quantity, unit_price_cents)"
-                " VALUES (%s, %s, %s, %s, %s)",
-                order_id,
-                sku,
-                product.name,
-                quantity,
-                product.price_cents,
-            )
 
     def reserve(self, order_id: uuid.UUID, lines: Mapping[str, int], status: str) -> uuid.UUID:
         reservation_id = uuid.uuid4()

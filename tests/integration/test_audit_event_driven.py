@@ -13,7 +13,6 @@ from event_driven.inventory.schema import prepare_database as prepare_inventory
 from event_driven.notification.schema import prepare_database as prepare_notification
 from event_driven.order.schema import prepare_database as prepare_order
 from event_driven.payment.schema import prepare_database as prepare_payment
-from shop.catalog import PRODUCTS_BY_SKU
 from shopdemo.audit import Anomaly
 from tests.integration.test_audit_databases import (
     SEEDS,
@@ -43,6 +42,7 @@ IMPOSSIBLE = {
 
 
 class EventDrivenShop(SeededShop):
+    order_database = "ev_order"
     _offsets = itertools.count()
 
     def clean_run(self) -> None:
@@ -52,30 +52,6 @@ class EventDrivenShop(SeededShop):
         self.place("REJECTED", reservations=("RELEASED",), payments=("DECLINED",))
         self.place("FAILED", reservations=("RELEASED",), payments=("FAILED",))
         self.place("PENDING", reservations=("RESERVED",), payments=("CAPTURED",))  # in flight
-
-    def add_order(self, order_id, status, lines, total, created_at) -> None:
-        self.databases.execute(
-            "ev_order",
-            "INSERT INTO orders (id, customer_id, status, total_cents, created_at, updated_at)"
-            " VALUES (%s, 'audit', %s, %s, %s, %s)",
-            order_id,
-            status,
-            total,
-            created_at,
-            created_at,
-        )
-        for sku, quantity in lines.items():
-            product = PRODUCTS_BY_SKU[sku]
-            self.databases.execute(
-                "ev_order",
-                "INSERT INTO order_lines (order_id, sku, name, quantity, unit_price_cents)"
-                " VALUES (%s, %s, %s, %s, %s)",
-                order_id,
-                sku,
-                product.name,
-                quantity,
-                product.price_cents,
-            )
 
     def reserve(self, order_id: uuid.UUID, lines: Mapping[str, int], status: str) -> uuid.UUID:
         released = "now()" if status == "RELEASED" else "NULL"

@@ -8,7 +8,6 @@ from collections.abc import Mapping
 import pytest
 
 from monolith.schema import prepare_database
-from shop.catalog import PRODUCTS_BY_SKU
 from shopdemo.audit import Anomaly
 from tests.integration.test_audit_databases import (
     SEEDS,
@@ -39,6 +38,7 @@ IMPOSSIBLE = {
 
 
 class MonolithShop(SeededShop):
+    order_database = "monolith"
     reserves_stock = False
 
     def clean_run(self) -> None:
@@ -47,30 +47,6 @@ class MonolithShop(SeededShop):
         self.place("REJECTED", {"SNEAKER-RARE": 6})  # out of stock
         self.place("REJECTED")  # declined
         self.place("FAILED")  # the card processor failed
-
-    def add_order(self, order_id, status, lines, total, created_at) -> None:
-        self.databases.execute(
-            "monolith",
-            "INSERT INTO orders (id, customer_id, status, total_cents, created_at, updated_at)"
-            " VALUES (%s, 'audit', %s, %s, %s, %s)",
-            order_id,
-            status,
-            total,
-            created_at,
-            created_at,
-        )
-        for sku, quantity in lines.items():
-            product = PRODUCTS_BY_SKU[sku]
-            self.databases.execute(
-                "monolith",
-                "INSERT INTO order_lines (order_id, sku, name, quantity, unit_price_cents)"
-                " VALUES (%s, %s, %s, %s, %s)",
-                order_id,
-                sku,
-                product.name,
-                quantity,
-                product.price_cents,
-            )
 
     def charge(self, order_id: uuid.UUID, status: str, amount_cents: int) -> uuid.UUID:
         self.databases.execute(
