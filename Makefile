@@ -15,8 +15,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
 
+# The handful-of-orders table, then a short comparison of all three variants (report in reports/).
 demo: install
 	$(BIN)/shopdemo demo
+	$(BIN)/shopdemo compare --duration 10 --rate 10 --scenario baseline --scenario payment-flaky
 
 test: install
 	$(BIN)/python -m pytest

@@ -12,6 +12,9 @@ from shop.errors import InvalidRequest
 from shop.payment_provider import NO_FAULT, PaymentFault
 from shopdemo import postgres, stack
 from shopdemo.audit.launcher import as_json, as_tables, audit_stack
+from shopdemo.compare.command import CompareRequest, run_comparison
+from shopdemo.compare.scenarios import SCENARIOS
+from shopdemo.compare.summary import summary_table
 from shopdemo.config import LauncherConfig
 from shopdemo.demo import run_demo
 from shopdemo.faults import apply_payment_fault
@@ -127,6 +130,30 @@ def _audit(config: LauncherConfig, args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(config: LauncherConfig, args: argparse.Namespace) -> int:
+    # With --json, stdout carries the report alone; progress goes to stderr.
+    progress = (lambda line: print(line, file=sys.stderr, flush=True)) if args.json else say
+    request = CompareRequest(
+        duration_s=args.duration,
+        rate_per_s=args.rate,
+        scenarios=args.scenario,
+        variants=args.variant,
+        output=Path(args.output) if args.output else None,
+    )
+    comparison, folder = run_comparison(config, request, progress)
+    if args.json:
+        print(json.dumps(comparison.to_json(), indent=2), flush=True)
+    else:
+        say("")
+        say(summary_table(comparison.runs))
+        say("")
+        for sentence in comparison.reading:
+            say(f"- {sentence}")
+        say("")
+    progress(f"report: {folder}/report.html (and report.md, report.json)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shopdemo", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -194,6 +221,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="a pending order older than S seconds counts as stuck_pending (default: 30)",
     )
     audit.set_defaults(run=_audit)
+    compare = commands.add_parser(
+        "compare", help="the same load and faults against each running variant in turn"
+    )
+    compare.add_argument(
+        "--duration", type=float, default=10.0, metavar="S", help="seconds of load per run"
+    )
+    compare.add_argument(
+        "--rate", type=float, default=10.0, metavar="R", help="orders per second (fixed rate)"
+    )
+    compare.add_argument(
+        "--scenario",
+        action="append",
+        choices=list(SCENARIOS),
+        help="run this scenario (repeatable; default: all, in this order: "
+        + ", ".join(SCENARIOS)
+        + ")",
+    )
+    compare.add_argument(
+        "--variant",
+        action="append",
+        choices=list(VARIANTS),
+        help="load only this variant (repeatable; default: every running variant)",
+    )
+    compare.add_argument(
+        "--output", metavar="DIR", help="where the report goes (default: reports/<UTC time>/)"
+    )
+    compare.add_argument("--json", action="store_true", help="print report.json, not the table")
+    compare.set_defaults(run=_compare)
     return parser
 
 
