@@ -16,19 +16,19 @@ import json
 import os
 import platform
 import random
-import socket
 import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from loadtests.footprint import cpu_seconds, proportional_memory_bytes
-from loadtests.httpload import Request, run_closed_loop_sync
+from loadtests.httpload import Request, nearest_rank, run_closed_loop_sync
 from loadtests.raw_order_transaction import RawResult, run_raw_ceiling
 from monolith.schema import prepare_database
 from shop.catalog import CATALOG
 from shopdemo import postgres, stack
 from shopdemo.config import LauncherConfig
+from shopdemo.ports import free_port, free_port_base
 from shopdemo.state import StackState, unit_password
 from shopdemo.units import VARIANTS
 
@@ -68,38 +68,6 @@ class Figures:
     note: str = ""
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _free_port_base() -> int:
-    """A base whose every unit port (base + offset) is free."""
-    offsets = [u.port_offset for v in VARIANTS.values() for u in v.units] + [
-        v.public_offset for v in VARIANTS.values()
-    ]
-    for _ in range(100):
-        base = random.randrange(20000, 40000, 10)
-        if all(_is_free(base + offset) for offset in offsets + [111, 112, 113, 114]):
-            return base
-    raise RuntimeError("no free block of ports")
-
-
-def _is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def _percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, default=8, help="clients in flight (every run)")
@@ -119,9 +87,9 @@ def main(argv: list[str] | None = None) -> int:
             config = LauncherConfig(
                 home=Path(home),
                 host="127.0.0.1",
-                port_base=_free_port_base(),
-                pg_port=_free_port(),
-                kafka_port=_free_port(),
+                port_base=free_port_base(),
+                pg_port=free_port(),
+                kafka_port=free_port(),
             )
             quiet = lambda _message: None  # noqa: E731 - the bench prints only its figures
             try:
@@ -151,8 +119,8 @@ def _raw_ceiling(config: LauncherConfig, args: argparse.Namespace) -> Figures:
     return Figures(
         "raw order transaction (psycopg)",
         raw.throughput(),
-        _percentile(raw.latencies_s, 50),
-        _percentile(raw.latencies_s, 99),
+        nearest_rank(raw.latencies_s, 50),
+        nearest_rank(raw.latencies_s, 99),
     )
 
 

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import psycopg
 
-from loadtests.bench import _free_port, _free_port_base, _percentile, order_request
-from loadtests.httpload import LoadResult, run_open_loop_sync
+from loadtests.bench import order_request
+from loadtests.httpload import LoadResult, nearest_rank, run_open_loop_sync
 from shopdemo import kafka, stack
 from shopdemo.config import LauncherConfig
+from shopdemo.ports import free_port, free_port_base
 from shopdemo.state import unit_password
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,9 +60,7 @@ def _on_apache_kafka(args: argparse.Namespace) -> list[Row]:
     jars = kafka.fetch_kafka(ROOT / ".cache")
     with tempfile.TemporaryDirectory(prefix="shopdemo-bench-kafka-") as home:
         state = Path(home) / "state"
-        broker = kafka.start_kafka(
-            state, _free_port(), _free_port(), Path(home) / "kafka.log", jars
-        )
+        broker = kafka.start_kafka(state, free_port(), free_port(), Path(home) / "kafka.log", jars)
         try:
             return _run(args, broker=broker.bootstrap_servers, with_monolith=False)
         finally:
@@ -78,9 +77,9 @@ def _run(args: argparse.Namespace, broker: str | None, with_monolith: bool) -> l
             config = LauncherConfig(
                 home=Path(home),
                 host="127.0.0.1",
-                port_base=_free_port_base(),
-                pg_port=_free_port(),
-                kafka_port=_free_port(),
+                port_base=free_port_base(),
+                pg_port=free_port(),
+                kafka_port=free_port(),
             )
             quiet = lambda _message: None  # noqa: E731 - the bench prints only its figures
             try:
@@ -126,8 +125,8 @@ def _with_completion(label: str, load: LoadResult, config: LauncherConfig) -> Ro
         len(load.latencies_s),
         load.percentile(50),
         load.percentile(99),
-        _percentile(done, 50),
-        _percentile(done, 99),
+        nearest_rank(done, 50),
+        nearest_rank(done, 99),
         note.strip(),
     )
 

@@ -19,7 +19,6 @@ import json
 import os
 import platform
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from pathlib import Path
 
 from loadtests.footprint import cpu_seconds
 from loadtests.httpload import LoadResult, Request, run_open_loop_sync
+from shopdemo.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 ISTIO_HOSTS = ("order", "inventory", "payment", "fulfillment", "notification")
@@ -39,12 +39,6 @@ REQUEST = Request(
     {"Content-Type": "application/json", "Idempotency-Key": "bench"},
     b'{"order_id": "bench", "amount_cents": 4200}',
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _serve_upstream(port: int) -> None:
@@ -121,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         _serve_upstream(args.serve_upstream)
         return 0
 
-    upstream_port, admin_port, listener_port = _free_port(), _free_port(), _free_port()
+    upstream_port, admin_port, listener_port = free_port(), free_port(), free_port()
     upstream = _start(["-m", "loadtests.bench_mesh", "--serve-upstream", str(upstream_port)])
     proxy = None
     try:

@@ -24,7 +24,7 @@ import itertools
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -72,6 +72,16 @@ DEFAULT_REQUEST_TIMEOUT_S = 10.0
 ERROR_BACKOFF_S = 0.01
 
 
+def nearest_rank(values: Sequence[float], p: float) -> float:
+    """The nearest-rank percentile: an observed value, never interpolated."""
+    if not 0 <= p <= 100:
+        raise ValueError(f"percentile must be within [0, 100], got {p}")
+    if not values:
+        raise ValueError("percentile of no latencies")
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1]
+
+
 @dataclass
 class LoadResult:
     duration_s: float
@@ -87,13 +97,7 @@ class LoadResult:
 
     def percentile(self, p: float) -> float:
         """Nearest-rank percentile of the latencies: an observed value, never interpolated."""
-        if not 0 <= p <= 100:
-            raise ValueError(f"percentile must be within [0, 100], got {p}")
-        if not self.latencies_s:
-            raise ValueError("percentile of no latencies")
-        ordered = sorted(self.latencies_s)
-        rank = max(1, math.ceil(p / 100 * len(ordered)))
-        return ordered[rank - 1]
+        return nearest_rank(self.latencies_s, p)
 
     def record_response(self, status: int, latency_s: float) -> None:
         self.latencies_s.append(latency_s)

@@ -37,13 +37,3 @@ def parse_duration(text: str) -> float:
     if seconds < _SHORTEST_S - 1e-12:
         raise ValueError(f"{text!r} must be a valid duration greater than 1ms")
     return seconds
-
-
-def format_duration(seconds: float) -> str:
-    """The shortest Istio spelling of ``seconds``, for summaries and messages."""
-    if seconds >= 1 and float(seconds).is_integer():
-        return f"{int(seconds)}s"
-    milliseconds = seconds * 1000
-    if float(round(milliseconds, 6)).is_integer():
-        return f"{int(round(milliseconds))}ms"
-    return f"{seconds:g}s"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -35,16 +34,6 @@ class ProcessRecord:
             started_at=float(raw["started_at"]),  # type: ignore[arg-type]
             log=str(raw["log"]),
         )
-
-
-def port_is_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
 
 
 def start_background(

@@ -12,11 +12,11 @@ import httpx
 from service_kit.events.topics import SAGA_TOPICS
 from shopdemo import kafka, postgres
 from shopdemo.config import LauncherConfig
+from shopdemo.ports import port_is_free
 from shopdemo.processes import (
     ProcessRecord,
     is_alive,
     log_tail,
-    port_is_free,
     start_background,
     stop,
 )

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from shopdemo import postgres
-from tests.ports import free_port, free_port_base
+from shopdemo.ports import free_port, free_port_base
 
 ROOT = Path(__file__).resolve().parents[1]
 

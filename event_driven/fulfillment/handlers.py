@@ -6,7 +6,6 @@ import uuid
 from datetime import UTC, datetime
 
 from psycopg import Connection
-from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 
 from event_driven.fulfillment.config import UNIT
@@ -17,7 +16,6 @@ from service_kit.sql import compile_sql
 from shop.saga_events import PAYMENT_SUCCEEDED, SHIPMENT_CREATED
 
 _ADD = compile_sql(insert(shipments).on_conflict_do_nothing().returning(shipments.c.id))
-FOR_ORDER = compile_sql(select(shipments).where(shipments.c.order_id == bindparam("order_id")))
 
 
 def handle(connection: Connection, event: Event) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from psycopg import Connection
-from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 
 from event_driven.notification.config import UNIT
@@ -17,9 +16,6 @@ from shop.saga_events import CUSTOMER_NOTIFIED, SHIPMENT_CREATED
 
 _ADD = compile_sql(
     insert(notifications).on_conflict_do_nothing().returning(notifications.c.order_id)
-)
-FOR_ORDER = compile_sql(
-    select(notifications).where(notifications.c.order_id == bindparam("order_id"))
 )
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from loadtests.httpload import LoadResult
+from loadtests.httpload import LoadResult, nearest_rank
 from shopdemo.audit.report import AuditReport
 
 FINAL_STATUSES = ("CONFIRMED", "REJECTED", "FAILED", "PENDING")
@@ -42,15 +41,9 @@ class RunFigures:
 
 def percentiles_ms(values_s: list[float]) -> dict[str, float | None]:
     """Nearest-rank percentiles (observed values) in ms; None for no values."""
-    ordered = sorted(values_s)
-    figures: dict[str, float | None] = {}
-    for p in PERCENTILES:
-        if not ordered:
-            figures[f"p{p}"] = None
-            continue
-        rank = max(1, math.ceil(p / 100 * len(ordered)))
-        figures[f"p{p}"] = round(ordered[rank - 1] * 1000, 1)
-    return figures
+    if not values_s:
+        return {f"p{p}": None for p in PERCENTILES}
+    return {f"p{p}": round(nearest_rank(values_s, p) * 1000, 1) for p in PERCENTILES}
 
 
 def load_figures(figures: RunFigures, result: LoadResult) -> None:

@@ -8,8 +8,8 @@ import shutil
 import pytest
 
 from shopdemo.kafka import fetch_kafka, missing_kafka_tools, start_kafka, stop_kafka
+from shopdemo.ports import free_port
 from tests.conftest import ROOT, Stack, run_shopdemo, stack_env
-from tests.ports import free_port
 
 
 @pytest.fixture(scope="session")

@@ -26,12 +26,12 @@ from service_kit.schema import prepare_schema
 from service_kit.sql import psycopg_conninfo
 from shopdemo import postgres
 from shopdemo.kafka import BrokerInfo, ensure_topics, start_tansu, stop_tansu
+from shopdemo.ports import free_port
 from tests.integration.test_events_relay import (
     commit_events,
     unpublished_count,
     wait_until_all_published,
 )
-from tests.ports import free_port
 
 pytestmark = pytest.mark.integration
 

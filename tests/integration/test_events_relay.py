@@ -21,7 +21,7 @@ from service_kit.schema import prepare_schema
 from service_kit.sql import psycopg_conninfo
 from shopdemo import postgres
 from shopdemo.kafka import BrokerInfo, ensure_topics, start_tansu, stop_tansu
-from tests.ports import free_port
+from shopdemo.ports import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -30,7 +30,7 @@ from shopdemo.kafka import (
     stop_kafka,
     stop_tansu,
 )
-from tests.ports import free_port
+from shopdemo.ports import free_port
 
 # isort: split
 # After shopdemo.kafka, which imports kafka-python with the DeprecationWarning it raises on

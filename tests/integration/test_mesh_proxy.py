@@ -25,7 +25,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.ports import free_port
+from shopdemo.ports import free_port
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -11,8 +11,8 @@ from shopdemo import cli
 from shopdemo.audit.launcher import known_password, postgres_address
 from shopdemo.audit.snapshot import AuditError
 from shopdemo.config import LauncherConfig
+from shopdemo.ports import free_port
 from shopdemo.state import StackState
-from tests.ports import free_port
 
 
 @pytest.fixture
