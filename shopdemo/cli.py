@@ -29,10 +29,11 @@ def say(message: str) -> None:
 
 
 def _up(config: LauncherConfig, args: argparse.Namespace) -> int:
-    running = stack.up(config, args.variant, say)
+    running = stack.up(config, args.variant, say, console=True)
     say("")
     for variant, url in running.items():
         say(f"{variant:<14} {url}   (API docs: {url}/docs)")
+    say(f"{'console':<14} {stack.console_url(config)}   (the workshop console: open it)")
     say("\nStop everything with: shopdemo down")
     return 0
 
@@ -48,7 +49,11 @@ def _status(config: LauncherConfig, args: argparse.Namespace) -> int:
         print(json.dumps(urls))
         return 0
     if args.json:
-        print(json.dumps(stack.running_variants(config)))
+        running: dict[str, str] = stack.running_variants(config)
+        console = stack.console_url(config)
+        if console is not None:
+            running["console"] = console
+        print(json.dumps(running))
         return 0
     units = stack.unit_records(config)
     pg = postgres.running_embedded(config.pg_data)
@@ -116,7 +121,7 @@ def _kill(config: LauncherConfig, args: argparse.Namespace) -> int:
 
 
 def _demo(config: LauncherConfig, args: argparse.Namespace) -> int:
-    running = stack.up(config, args.variant, say)
+    running = stack.up(config, args.variant, say, console=True)
     say("")
     results = run_demo(running, say)
     say("\nThe stack is still running: try the URLs above, or stop it with `shopdemo down`.")
@@ -166,7 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
             help="start only this variant (repeatable; default: all)",
         )
 
-    up = commands.add_parser("up", help="start PostgreSQL and the variants in the background")
+    up = commands.add_parser(
+        "up", help="start PostgreSQL, the variants and the workshop console in the background"
+    )
     variant_option(up)
     up.set_defaults(run=_up)
     commands.add_parser("down", help="stop everything `up` started").set_defaults(run=_down)

@@ -24,9 +24,10 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def free_port_base(span: int = 200, host: str = "127.0.0.1") -> int:
-    """A base B such that B+1 .. B+span are all free (unit ports are base + offset)."""
+    """A base B such that B .. B+span are all free (unit ports are base + offset; the
+    console's offset is 0)."""
     for _ in range(200):
         base = random.randrange(20000, 40000, 10)
-        if all(port_is_free(host, base + offset) for offset in range(1, span + 1)):
+        if all(port_is_free(host, base + offset) for offset in range(span + 1)):
             return base
     raise RuntimeError("no free block of ports found")

@@ -12,6 +12,7 @@ import httpx
 from service_kit.events.topics import SAGA_TOPICS
 from shopdemo import kafka, postgres
 from shopdemo.config import LauncherConfig
+from shopdemo.console_wiring import console_env
 from shopdemo.ports import port_is_free
 from shopdemo.processes import (
     ProcessRecord,
@@ -21,7 +22,7 @@ from shopdemo.processes import (
     stop,
 )
 from shopdemo.state import StackState, unit_password
-from shopdemo.units import VARIANTS, Addresses, Unit, Variant
+from shopdemo.units import CONSOLE, VARIANTS, Addresses, Unit, Variant
 
 READY_TIMEOUT_S = 60.0
 
@@ -42,11 +43,21 @@ def select_variants(names: Iterable[str] | None) -> list[Variant]:
     return [VARIANTS[name] for name in dict.fromkeys(names)]
 
 
-def up(config: LauncherConfig, variant_names: Iterable[str] | None, say: Say) -> dict[str, str]:
+def up(
+    config: LauncherConfig,
+    variant_names: Iterable[str] | None,
+    say: Say,
+    console: bool = False,
+) -> dict[str, str]:
+    """Start the variants (and, for the CLI, the workshop console); their public URLs.
+
+    The console is opt-in so that the benchmarks, which start their own stacks, never
+    have a console's polling on the cores they measure.
+    """
     variants = select_variants(variant_names)
     config.home.mkdir(parents=True, exist_ok=True)
     state = StackState.load(config.state_file)
-    _check_ports(config, state, variants)
+    _check_ports(config, state, variants, [CONSOLE] if console else [])
     server = _ensure_postgres(config, state, say)
     needs_kafka = any(unit.needs_kafka for variant in variants for unit in variant.units)
     bootstrap = _ensure_kafka(config, state, say) if needs_kafka else None
@@ -56,6 +67,10 @@ def up(config: LauncherConfig, variant_names: Iterable[str] | None, say: Say) ->
             for unit in variant.units:
                 if _start_unit(config, state, server, bootstrap, unit, say):
                     started.append(unit)
+        if console:
+            wiring = console_env(config, _addresses(config), server)
+            if _start_unit(config, state, server, None, CONSOLE, say, wiring):
+                started.append(CONSOLE)
         _wait_ready(config, state, started, say)
     except BaseException:
         # Leave nothing half-started: stop what this call started, keep what ran before.
@@ -67,10 +82,12 @@ def up(config: LauncherConfig, variant_names: Iterable[str] | None, say: Say) ->
     return running_variants(config)
 
 
-def _check_ports(config: LauncherConfig, state: StackState, variants: list[Variant]) -> None:
+def _check_ports(
+    config: LauncherConfig, state: StackState, variants: list[Variant], others: list[Unit]
+) -> None:
     """Refuse before starting anything, so a taken port never leaves a half-started stack."""
-    for variant in variants:
-        for unit in variant.units:
+    for units in [variant.units for variant in variants] + [others]:
+        for unit in units:
             record = state.units.get(unit.name)
             if record is not None and is_alive(record):
                 continue
@@ -144,6 +161,7 @@ def _start_unit(
     bootstrap: str | None,
     unit: Unit,
     say: Say,
+    wiring: dict[str, str] | None = None,
 ) -> bool:
     record = state.units.get(unit.name)
     if record is not None and is_alive(record):
@@ -158,6 +176,7 @@ def _start_unit(
         assert bootstrap is not None
         env["KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
     env.update(unit.extra_env(at))
+    env.update(wiring or {})
     log = config.logs / f"{unit.name}.log"
     state.units[unit.name] = start_background(
         unit.name, [sys.executable, "-m", unit.module], env, log
@@ -222,6 +241,15 @@ def running_variants(config: LauncherConfig) -> dict[str, str]:
         if all(record is not None and is_alive(record) for record in records):
             running[variant.name] = _addresses(config).url(variant.public_offset)
     return running
+
+
+def console_url(config: LauncherConfig) -> str | None:
+    """The workshop console's URL while it runs, else None."""
+    state = StackState.load(config.state_file)
+    record = state.units.get(CONSOLE.name)
+    if record is None or not is_alive(record):
+        return None
+    return state.urls[CONSOLE.name]
 
 
 def unit_records(config: LauncherConfig) -> dict[str, tuple[ProcessRecord, str, bool]]:

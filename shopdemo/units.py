@@ -130,7 +130,14 @@ VARIANTS: dict[str, Variant] = {
 }
 
 
+# The workshop console (console/): part of no variant, started by every `shopdemo up`.
+# Its environment names every variant's units, so it is built in shopdemo/console_wiring.py.
+CONSOLE = Unit("console", "console", port_offset=0)
+
+
 def find_unit(name: str) -> Unit | None:
+    if name == CONSOLE.name:
+        return CONSOLE
     for variant in VARIANTS.values():
         for unit in variant.units:
             if unit.name == name:

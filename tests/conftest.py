@@ -37,6 +37,7 @@ class Stack:
 
     env: dict[str, str]
     variants: dict[str, str]  # variant name -> base URL
+    console: str | None = None  # the workshop console's URL (`status --json` lists it apart)
 
     def shopdemo(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         return run_shopdemo(self.env, *args, timeout=timeout)
@@ -76,8 +77,9 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     try:
         started = run_shopdemo(env, "up", timeout=180)
         assert started.returncode == 0, started.stdout + started.stderr
-        status = run_shopdemo(env, "status", "--json")
-        yield Stack(env, json.loads(status.stdout))
+        status = json.loads(run_shopdemo(env, "status", "--json").stdout)
+        console = status.pop("console", None)
+        yield Stack(env, status, console)
     finally:
         stopped = run_shopdemo(env, "down")
         assert stopped.returncode == 0, stopped.stdout + stopped.stderr

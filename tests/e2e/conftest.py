@@ -52,3 +52,12 @@ def kafka_stack(kafka_broker, tmp_path_factory):
 def event_stack(request):
     """The event-driven tests run on the embedded broker and on real Apache Kafka."""
     return request.getfixturevalue("stack" if request.param == "tansu" else "kafka_stack")
+
+
+@pytest.fixture
+def baseline_afterwards(stack):
+    """The e2e tests share one stack: a test that changes it leaves no payment fault and the
+    baseline mesh policy behind."""
+    yield
+    assert stack.shopdemo("fault", "clear").returncode == 0
+    assert stack.shopdemo("mesh", "reset").returncode == 0

@@ -33,14 +33,6 @@ def shop(stack):
         yield client
 
 
-@pytest.fixture
-def clean_mesh(stack):
-    """Every test starts and ends with the baseline policy and no payment fault."""
-    yield
-    assert stack.shopdemo("mesh", "reset").returncode == 0
-    assert stack.shopdemo("fault", "clear").returncode == 0
-
-
 def requests_seen(unit_url: str, method: str, route: str) -> int:
     text = httpx.get(f"{unit_url}/metrics").text
     return int(
@@ -105,7 +97,7 @@ def test_each_step_of_a_confirmed_order_is_recorded_by_the_service_that_did_it(s
 
 
 def test_a_failing_payment_service_is_retried_by_the_mesh_as_the_policy_says(
-    stack, shop, units, clean_mesh
+    stack, shop, units, baseline_afterwards
 ):
     before = requests_seen(units["distributed-payment"], "POST", "/payments")
     assert stack.shopdemo("fault", "payment", "--failure-rate", "1").returncode == 0
@@ -117,7 +109,9 @@ def test_a_failing_payment_service_is_retried_by_the_mesh_as_the_policy_says(
     assert "stock_released" in steps and steps[-1] == "failed"
 
 
-def test_an_injected_abort_is_answered_by_the_mesh_and_not_retried(stack, shop, units, clean_mesh):
+def test_an_injected_abort_is_answered_by_the_mesh_and_not_retried(
+    stack, shop, units, baseline_afterwards
+):
     before = requests_seen(units["distributed-payment"], "POST", "/payments")
     applied = stack.shopdemo("mesh", "apply", str(SCENARIOS / "virtual-service-payment-abort.yaml"))
     assert applied.returncode == 0, applied.stderr
@@ -129,7 +123,7 @@ def test_an_injected_abort_is_answered_by_the_mesh_and_not_retried(stack, shop, 
 
 
 def test_a_payment_slower_than_the_per_try_timeout_is_charged_more_than_once(
-    stack, shop, units, clean_mesh, tmp_path
+    stack, shop, units, baseline_afterwards, tmp_path
 ):
     policy = tmp_path / "virtual-service-payment-impatient.yaml"
     policy.write_text(
@@ -160,7 +154,7 @@ spec:
 
 
 def test_a_crash_between_saving_the_order_and_calling_inventory_leaves_it_pending(
-    stack, shop, units, clean_mesh
+    stack, shop, units, baseline_afterwards
 ):
     delay = SCENARIOS / "virtual-service-inventory-delay.yaml"
     assert stack.shopdemo("mesh", "apply", str(delay)).returncode == 0
