@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint bench down
+.PHONY: install demo test lint bench down smoke
 
 install: $(VENV)/.installed
 
@@ -12,7 +12,7 @@ $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed (set PYTHON=python3.11)"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[embedded,test]'
 	@touch $@
 
 # The handful-of-orders table, then a short comparison of all three variants (report in reports/).
@@ -34,3 +34,9 @@ bench: install
 
 down: install
 	$(BIN)/shopdemo down
+
+# Builds the Dockerfile and runs docker-compose.yml with podman (no Docker engine needed):
+# images built locally, one order per variant, everything torn down. See README "Docker compose".
+smoke: install
+	$(BIN)/python -m pip install --quiet 'podman-compose>=1.6'
+	$(BIN)/python -m containers.smoke

