@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import random
 import socket
+from pathlib import Path
+
+# Where the kernel picks the local ports of outgoing connections (Linux); a stack's ports
+# chosen in that range could be taken by some client's connection before its server binds.
+_EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_EPHEMERAL_DEFAULT_LOW = 32768
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -26,8 +32,18 @@ def free_port(host: str = "127.0.0.1") -> int:
 def free_port_base(span: int = 200, host: str = "127.0.0.1") -> int:
     """A base B such that B .. B+span are all free (unit ports are base + offset; the
     console's offset is 0)."""
+    highest = _ephemeral_low() - span - 1
     for _ in range(200):
-        base = random.randrange(20000, 40000, 10)
+        base = random.randrange(10000, highest, 10)
         if all(port_is_free(host, base + offset) for offset in range(span + 1)):
             return base
     raise RuntimeError("no free block of ports found")
+
+
+def _ephemeral_low() -> int:
+    try:
+        low = int(_EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return _EPHEMERAL_DEFAULT_LOW
+    # A range set very low leaves no room below it: stay above the well-known ports then.
+    return max(low, 12000)
