@@ -26,7 +26,7 @@ from loadtests.httpload import Request, nearest_rank, run_closed_loop_sync
 from loadtests.raw_order_transaction import RawResult, run_raw_ceiling
 from monolith.schema import prepare_database
 from shop.catalog import CATALOG
-from shopdemo import postgres, stack
+from shopdemo import postgres, stack, unit_databases
 from shopdemo.config import LauncherConfig
 from shopdemo.ports import free_port, free_port_base
 from shopdemo.state import StackState, unit_password
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
 def _raw_ceiling(config: LauncherConfig, args: argparse.Namespace) -> Figures:
     server = postgres.running_embedded(config.pg_data)
     assert server is not None
-    url = postgres.ensure_unit_database(
+    url = unit_databases.ensure_unit_database(
         server, "bench_raw", unit_password(config.credentials_file, "bench_raw")
     )
     asyncio.run(prepare_database(url))

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 import httpx
 
 from service_kit.events.topics import SAGA_TOPICS
-from shopdemo import kafka, postgres
+from shopdemo import kafka, postgres, unit_databases
 from shopdemo.config import LauncherConfig
 from shopdemo.console_wiring import console_env
 from shopdemo.ports import port_is_free
@@ -171,7 +171,7 @@ def _start_unit(
     env = {**os.environ, "HOST": config.host, "PORT": str(at.port(unit.port_offset))}
     if unit.database is not None:
         password = unit_password(config.credentials_file, unit.database)
-        env["DATABASE_URL"] = postgres.ensure_unit_database(server, unit.database, password)
+        env["DATABASE_URL"] = unit_databases.ensure_unit_database(server, unit.database, password)
     if unit.needs_kafka:
         assert bootstrap is not None
         env["KAFKA_BOOTSTRAP_SERVERS"] = bootstrap

@@ -20,6 +20,7 @@ from shop.catalog import CATALOG, PRODUCTS_BY_SKU
 from shopdemo import postgres
 from shopdemo.audit import Anomaly, AuditError, AuditReport, audit_variant
 from shopdemo.audit.snapshot import read_database
+from shopdemo.unit_databases import drop_unit_database, ensure_unit_database
 
 pytestmark = pytest.mark.integration
 
@@ -49,7 +50,7 @@ class UnitDatabases:
         self._writers: dict[str, psycopg.Connection] = {}
         try:
             for database, prepare_database in prepare.items():
-                url = postgres.ensure_unit_database(server, self._prefix + database, PASSWORD)
+                url = ensure_unit_database(server, self._prefix + database, PASSWORD)
                 self._urls[database] = url.replace("postgresql+psycopg://", "postgresql://")
                 asyncio.run(prepare_database(url))
                 self._writers[database] = psycopg.connect(self._urls[database], autocommit=True)
@@ -82,7 +83,7 @@ class UnitDatabases:
         for writer in self._writers.values():
             writer.close()
         for database in self._urls:
-            postgres.drop_unit_database(self._server, self._prefix + database)
+            drop_unit_database(self._server, self._prefix + database)
 
 
 def unit_databases(

@@ -19,12 +19,11 @@ from shopdemo.postgres import (
     PortInUseError,
     PostgresError,
     ServerInfo,
-    drop_unit_database,
-    ensure_unit_database,
     running_embedded,
     start_embedded,
     stop_embedded,
 )
+from shopdemo.unit_databases import drop_unit_database, ensure_unit_database
 
 pytestmark = pytest.mark.integration
 

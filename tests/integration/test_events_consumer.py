@@ -26,7 +26,7 @@ from service_kit.events import Consumer, Event, Relay, add_event_tables, append_
 from service_kit.events.kafka_client import KafkaProducer, new_producer
 from service_kit.schema import prepare_schema
 from service_kit.sql import psycopg_conninfo
-from shopdemo import postgres
+from shopdemo import postgres, unit_databases
 from shopdemo.kafka import BrokerInfo, ensure_topics, start_tansu, stop_tansu
 from shopdemo.ports import free_port
 from tests.integration.test_events_relay import (
@@ -45,7 +45,7 @@ FAST_RETRIES = {"retry_backoff": 0.01}
 def service_database(server: postgres.ServerInfo, prefix: str) -> Iterator[str]:
     """A fresh database with the event tables and an `effects` table that counts applications."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    url = postgres.ensure_unit_database(server, name, "test-password")
+    url = unit_databases.ensure_unit_database(server, name, "test-password")
     try:
         metadata = MetaData()
         add_event_tables(metadata)
@@ -60,7 +60,7 @@ def service_database(server: postgres.ServerInfo, prefix: str) -> Iterator[str]:
         asyncio.run(prepare_schema(url, metadata))
         yield psycopg_conninfo(url)
     finally:
-        postgres.drop_unit_database(server, name)
+        unit_databases.drop_unit_database(server, name)
 
 
 attempts: Counter[uuid.UUID] = Counter()

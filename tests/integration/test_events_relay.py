@@ -19,7 +19,7 @@ from service_kit.events import Event, PublishedEvent, Relay, add_event_tables, a
 from service_kit.events.kafka_client import KafkaConsumer, TopicPartition, kafka, new_producer
 from service_kit.schema import prepare_schema
 from service_kit.sql import psycopg_conninfo
-from shopdemo import postgres
+from shopdemo import postgres, unit_databases
 from shopdemo.kafka import BrokerInfo, ensure_topics, start_tansu, stop_tansu
 from shopdemo.ports import free_port
 
@@ -47,14 +47,14 @@ def topic(broker: BrokerInfo) -> str:
 def conninfo(pg_server: postgres.ServerInfo) -> Iterator[str]:
     """A fresh database with the event tables, as a service would have it."""
     name = f"relay_{uuid.uuid4().hex[:12]}"
-    url = postgres.ensure_unit_database(pg_server, name, "test-password")
+    url = unit_databases.ensure_unit_database(pg_server, name, "test-password")
     try:
         metadata = MetaData()
         add_event_tables(metadata)
         asyncio.run(prepare_schema(url, metadata))
         yield psycopg_conninfo(url)
     finally:
-        postgres.drop_unit_database(pg_server, name)
+        unit_databases.drop_unit_database(pg_server, name)
 
 
 @pytest.fixture

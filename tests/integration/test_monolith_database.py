@@ -12,7 +12,7 @@ import pytest
 
 from monolith.app import create_app
 from monolith.config import Settings
-from shopdemo import postgres
+from shopdemo import unit_databases
 
 pytestmark = pytest.mark.integration
 
@@ -22,11 +22,11 @@ TABLES = ("orders", "order_lines", "payments", "shipments", "notifications", "or
 @pytest.fixture
 def database(pg_server):
     name = f"mono_{uuid.uuid4().hex[:12]}"
-    url = postgres.ensure_unit_database(pg_server, name, "test-password")
+    url = unit_databases.ensure_unit_database(pg_server, name, "test-password")
     try:
         yield url
     finally:
-        postgres.drop_unit_database(pg_server, name)
+        unit_databases.drop_unit_database(pg_server, name)
 
 
 def sql(url: str, statement: str, *params):
