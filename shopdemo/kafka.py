@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import errno
 import fcntl
 import json
 import os
 import shutil
-import socket
 import subprocess
 import uuid
 import xml.etree.ElementTree as ElementTree
@@ -32,6 +30,7 @@ from service_kit.events.kafka_admin import BrokerError, split_address, wait_unti
 
 # Part of this module's API: the launcher and the tests create topics with it.
 from service_kit.events.kafka_admin import ensure_topics as ensure_topics
+from shopdemo.ports import listen_problem
 from shopdemo.processes import ProcessRecord, is_alive, log_tail, start_background, stop
 
 BOOTSTRAP_VARIABLE = "KAFKA_BOOTSTRAP_SERVERS"
@@ -427,22 +426,11 @@ def _spawn_in_own_session(name: str, command: list[str], log_file: Path) -> Proc
 
 
 def _ensure_port_free(host: str, port: int, remedy: str) -> None:
-    try:
-        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as error:
-        raise KafkaError(f"cannot resolve the listen address {host!r}: {error}") from None
-    for family, kind, protocol, _, address in addresses:
-        with socket.socket(family, kind, protocol) as probe:
-            # Both brokers bind with SO_REUSEADDR, so a port only in TIME_WAIT is free for them.
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind(address)
-            except OSError as error:
-                if error.errno == errno.EADDRINUSE:
-                    raise PortInUseError(
-                        f"port {port} on {host} is already in use by another program; {remedy}"
-                    ) from None
-                raise KafkaError(f"cannot listen on {host}:{port}: {error}") from None
+    problem = listen_problem(host, port)
+    if problem is not None and problem.in_use:
+        raise PortInUseError(f"{problem.message}; {remedy}")
+    if problem is not None:
+        raise KafkaError(problem.message)
 
 
 def _prepared(state_dir: Path) -> Path:

