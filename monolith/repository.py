@@ -21,7 +21,7 @@ from monolith.tables import (
 )
 from service_kit.sql import compile_sql
 from shop.order_view import OrderView, PaymentView, ShipmentView, TimelineEntry
-from shop.pricing import PricedLine
+from shop.pricing import PricedLine, line_records
 from shop.status import OrderStatus
 
 
@@ -129,19 +129,7 @@ class OrderRepository:
 
     async def add_lines(self, order_id: uuid.UUID, lines: tuple[PricedLine, ...]) -> None:
         async with self._db.cursor() as cursor:
-            await cursor.executemany(
-                _ADD_LINE,
-                [
-                    {
-                        "order_id": order_id,
-                        "sku": line.sku,
-                        "name": line.name,
-                        "quantity": line.quantity,
-                        "unit_price_cents": line.unit_price_cents,
-                    }
-                    for line in lines
-                ],
-            )
+            await cursor.executemany(_ADD_LINE, line_records(order_id, lines))
 
     async def take_stock(self, lines: tuple[PricedLine, ...]) -> None:
         async with self._db.cursor() as cursor:

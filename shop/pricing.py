@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from shop.catalog import PRODUCTS_BY_SKU
 from shop.order_request import RequestedLine
@@ -20,6 +22,11 @@ class PricedLine:
     @property
     def line_total_cents(self) -> int:
         return self.unit_price_cents * self.quantity
+
+
+def line_records(order_id: uuid.UUID, lines: tuple[PricedLine, ...]) -> list[dict[str, Any]]:
+    """Each line with its order's id: what every variant stores per order line."""
+    return [{"order_id": order_id, **asdict(line)} for line in lines]
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from distributed.order.tables import order_lines, order_steps, orders
 from service_kit.sql import compile_sql
-from shop.pricing import PricedLine
+from shop.pricing import PricedLine, line_records
 
 _CLAIM = compile_sql(
     insert(orders).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(orders.c.id)
@@ -62,19 +62,7 @@ class OrderRepository:
         if await (await self._db.execute(_CLAIM, order)).fetchone() is None:
             return False
         async with self._db.cursor() as cursor:
-            await cursor.executemany(
-                _ADD_LINE,
-                [
-                    {
-                        "order_id": order["id"],
-                        "sku": line.sku,
-                        "name": line.name,
-                        "quantity": line.quantity,
-                        "unit_price_cents": line.unit_price_cents,
-                    }
-                    for line in lines
-                ],
-            )
+            await cursor.executemany(_ADD_LINE, line_records(order["id"], lines))
         return True
 
     async def add_step(

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from event_driven.order.tables import order_lines, order_timeline, orders, products
 from service_kit.sql import compile_sql
 from shop.order_view import OrderView, PaymentView, ShipmentView, TimelineEntry
-from shop.pricing import PricedLine
+from shop.pricing import PricedLine, line_records
 from shop.status import OrderStatus
 
 _CLAIM = compile_sql(
@@ -101,19 +101,7 @@ class OrderWrites:
         if await (await self._db.execute(_CLAIM, order)).fetchone() is None:
             return False
         async with self._db.cursor() as cursor:
-            await cursor.executemany(
-                _ADD_LINE,
-                [
-                    {
-                        "order_id": order["id"],
-                        "sku": line.sku,
-                        "name": line.name,
-                        "quantity": line.quantity,
-                        "unit_price_cents": line.unit_price_cents,
-                    }
-                    for line in lines
-                ],
-            )
+            await cursor.executemany(_ADD_LINE, line_records(order["id"], lines))
         return True
 
     async def add_entry(self, order_id: uuid.UUID, entry: TimelineEntry) -> None:
