@@ -4,7 +4,8 @@ next to the monolith's acknowledgement latency measured in the same run.
 
 Completion (placed -> final) is read from the order service's own records: the time
 from the order's creation to its last status change, both stamped by the order
-service, so no polling adds load while it is measured.
+service, so no polling adds load while it is measured. Each hop of the saga is read
+from the order's timeline (each step stamped by the service that took it).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Row:
     done_p50_s: float | None = None
     done_p99_s: float | None = None
     note: str = ""
+    hops: str = ""  # each saga step's time since the step before, p50/p90/p99
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,18 +130,41 @@ def _with_completion(label: str, load: LoadResult, config: LauncherConfig) -> Ro
         nearest_rank(done, 50),
         nearest_rank(done, 99),
         note.strip(),
+        _hops(config),
     )
 
 
-def _completion_times(config: LauncherConfig) -> tuple[list[float], int]:
+def _order_database(config: LauncherConfig) -> psycopg.Connection:
     password = unit_password(config.credentials_file, "ev_order")
-    url = f"postgresql://ev_order:{password}@127.0.0.1:{config.pg_port}/ev_order"
-    with psycopg.connect(url) as connection:
+    return psycopg.connect(f"postgresql://ev_order:{password}@127.0.0.1:{config.pg_port}/ev_order")
+
+
+def _completion_times(config: LauncherConfig) -> tuple[list[float], int]:
+    with _order_database(config) as connection:
         rows = connection.execute(
             "SELECT status, extract(epoch FROM updated_at - created_at) FROM orders"
         ).fetchall()
     done = [float(seconds) for status, seconds in rows if status != "PENDING"]
     return done, sum(1 for status, _ in rows if status == "PENDING")
+
+
+_GAPS = """
+SELECT lag(step) OVER w || ' -> ' || step, extract(epoch FROM at - lag(at) OVER w)
+FROM order_timeline WINDOW w AS (PARTITION BY order_id ORDER BY at, id)
+"""
+
+
+def _hops(config: LauncherConfig) -> str:
+    """Where completion time goes: each step after the previous one, in the order seen."""
+    by_hop: dict[str, list[float]] = {}
+    with _order_database(config) as connection:
+        for hop, seconds in connection.execute(_GAPS):
+            if hop is not None:
+                by_hop.setdefault(hop, []).append(float(seconds))
+    return "\n".join(
+        f"{hop:42}" + "".join(f"{nearest_rank(gaps, q) * 1000:8.1f}" for q in (50, 90, 99))
+        for hop, gaps in by_hop.items()
+    )
 
 
 def _errors(load: LoadResult) -> str:
@@ -163,6 +188,10 @@ def _report(args: argparse.Namespace, rows: list[Row]) -> None:
         )
         if row.note:
             print(f"    {row.note}")
+        if row.hops:
+            header = "".join(f"{q:>8}" for q in ("p50", "p90", "p99"))
+            print(f"    {'each hop, after the step before':42}{header}  (ms)")
+            print("\n".join(f"    {line}" for line in row.hops.splitlines()))
     print("targets: event-driven done p99 <= 100 ms; its ack p99 no worse than the monolith's")
 
 
